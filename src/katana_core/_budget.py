@@ -1,0 +1,260 @@
+"""Rate budget: when may the next request go out?
+
+Theory of operation
+-------------------
+Katana allows ``limit`` requests per ``window_s`` seconds per API key (60 per 60 s by
+default) and reports ``X-Ratelimit-Limit``, ``-Remaining`` and ``-Reset`` on
+responses. Whether the server counts fixed windows or a sliding one, a client that
+never sends more than ``limit`` requests in *any* interval of ``window_s`` seconds
+cannot be refused. That is the first rule, kept with a log of send times:
+
+    a request may be sent at ``now`` only if fewer than ``limit`` of our sends lie
+    in ``(now - window_s - margin_s, now]``.
+
+``margin_s`` covers latency: two requests sent exactly ``window_s`` apart may arrive
+closer together if the first was slower on the way. The difference in one-way delay
+is at most the slower request's round trip, so the margin follows the longest round
+trip seen recently (decaying, and capped at a tenth of the window).
+
+The second rule uses what the server says, which matters when other clients share
+the key or the server's limit is not what we assumed:
+
+* ``Remaining`` as of our request, minus the sends we made after that request,
+  bounds what is left in the server's current window. The estimate only falls
+  within a window; a late response cannot raise it.
+* when the estimate reaches zero, or the server answers 429, the gate closes until
+  ``Reset`` (or ``Retry-After``). A later response cannot shorten a closed gate.
+* when the server's window has reset, or before we have heard from it at all, the
+  budget is *unknown*: one probe request goes out and its response sets the
+  estimate. This costs one round trip per window and saves a burst of 429s when
+  another process used the key.
+* ``Limit`` replaces the assumed limit when it differs.
+
+The state is a frozen value (:class:`BudgetState`); :func:`acquire` and
+:func:`observe` return new states, so a driver can keep it in a variable under a
+lock, or in a shared store.
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+from ._errors import ConfigurationError
+
+from ._headers import RateLimitInfo
+
+__all__ = [
+    "BudgetConfig",
+    "BudgetState",
+    "SendNow",
+    "WaitUntil",
+    "acquire",
+    "observe",
+    "release",
+]
+
+
+class BudgetConfig(msgspec.Struct, frozen=True):
+    """Assumed limit and window; Katana's default quota is 60 requests per 60 s."""
+
+    limit: int = 60
+    window_s: float = 60.0
+    # Latency margin bounds: a floor for servers we have not timed yet, and a cap so
+    # that one very slow response does not halve throughput.
+    margin_min_s: float = 0.0
+    margin_max_fraction: float = 0.1
+
+    def __post_init__(self) -> None:
+        if self.limit < 1:
+            raise ConfigurationError(f"limit must be >= 1, got {self.limit}")
+        if not self.window_s > 0:
+            raise ConfigurationError(f"window_s must be > 0, got {self.window_s}")
+
+
+class BudgetState(msgspec.Struct, frozen=True):
+    """Everything the budget knows, as a plain value (monotonic seconds)."""
+
+    # The limit in force: the configured one until the server reports its own.
+    limit: int
+    # Send times of the last ``limit`` requests, oldest first.
+    sends: tuple[float, ...] = ()
+    # Server-reported requests left in its current window, or None when unknown.
+    remaining: int | None = None
+    # When the server's current window ends (monotonic), if it said.
+    window_ends_at: float | None = None
+    # No request before this instant (a 429's Retry-After or an exhausted window).
+    gate_until: float = 0.0
+    # Send time of the probe while the budget is unknown and a probe is out.
+    probe_sent_at: float | None = None
+    # Longest recent round trip, decaying; the latency margin.
+    rtt_s: float = 0.0
+
+    @classmethod
+    def initial(cls, config: BudgetConfig) -> BudgetState:
+        return cls(limit=config.limit)
+
+
+class SendNow(msgspec.Struct, frozen=True):
+    """Decision: send the request now; ``sent_at`` identifies the slot."""
+
+    sent_at: float
+
+
+class WaitUntil(msgspec.Struct, frozen=True):
+    """Decision: ask again at ``deadline`` (monotonic seconds), or when told."""
+
+    deadline: float | None
+    reason: str
+
+
+def _margin_s(config: BudgetConfig, state: BudgetState) -> float:
+    cap = config.window_s * config.margin_max_fraction
+    return min(max(state.rtt_s, config.margin_min_s), cap)
+
+
+def _expire_window(state: BudgetState, now: float) -> BudgetState:
+    """Forget the server's numbers once its window has ended."""
+    if state.window_ends_at is None or now < state.window_ends_at:
+        return state
+
+    return msgspec.structs.replace(state, remaining=None, window_ends_at=None)
+
+
+def acquire(
+    config: BudgetConfig, state: BudgetState, now: float
+) -> tuple[BudgetState, SendNow | WaitUntil]:
+    """Take a slot for a request at ``now``, or say how long to wait for one."""
+    state = _expire_window(state, now)
+
+    if now < state.gate_until:
+        return state, WaitUntil(deadline=state.gate_until, reason="rate limit gate")
+
+    window_s = config.window_s + _margin_s(config, state)
+    if len(state.sends) >= state.limit:
+        # The oldest of our last ``limit`` sends must leave the window first.
+        oldest = state.sends[-state.limit]
+        if oldest + window_s > now:
+            return state, WaitUntil(
+                deadline=oldest + window_s, reason="local window full"
+            )
+
+    if state.remaining is None and state.probe_sent_at is not None:
+        # The server has not told us what is left yet: wait for the probe.
+        return state, WaitUntil(deadline=None, reason="waiting for the server's count")
+
+    if state.remaining is not None and state.remaining <= 0:
+        # A known estimate always has a window end (see _adopt_remaining).
+        return state, WaitUntil(
+            deadline=state.window_ends_at, reason="server window exhausted"
+        )
+
+    sends = (*state.sends, now)[-state.limit :]
+    if state.remaining is None:
+        state = msgspec.structs.replace(state, sends=sends, probe_sent_at=now)
+    else:
+        state = msgspec.structs.replace(
+            state, sends=sends, remaining=state.remaining - 1
+        )
+
+    return state, SendNow(sent_at=now)
+
+
+def release(state: BudgetState, sent_at: float) -> BudgetState:
+    """Report that the request sent at ``sent_at`` ended without usable headers.
+
+    The slot stays spent (the server may have counted it); only a pending probe is
+    cleared so that another request can find out what is left.
+    """
+    if state.probe_sent_at is not None and state.probe_sent_at <= sent_at:
+        return msgspec.structs.replace(state, probe_sent_at=None)
+
+    return state
+
+
+def observe(
+    config: BudgetConfig,
+    state: BudgetState,
+    info: RateLimitInfo,
+    *,
+    status: int,
+    sent_at: float,
+    now: float,
+) -> BudgetState:
+    """Fold a response's rate-limit headers into the state.
+
+    ``sent_at`` is the slot the request was sent in; ``now`` is when the response
+    arrived. Call it for every response, 429s and errors included.
+    """
+    state = _expire_window(state, now)
+    state = release(state, sent_at)
+    state = _note_rtt(config, state, now - sent_at)
+
+    if info.limit is not None and info.limit != state.limit:
+        state = msgspec.structs.replace(state, limit=info.limit)
+
+    if status == 429:
+        state = _close_gate_on_429(config, state, info, now)
+    elif info.remaining is not None:
+        state = _adopt_remaining(config, state, info, sent_at, now)
+
+    return state
+
+
+def _note_rtt(config: BudgetConfig, state: BudgetState, rtt_s: float) -> BudgetState:
+    # Decay by a tenth per response so that one slow answer fades within a window.
+    decayed = state.rtt_s * 0.9
+    rtt_s = min(max(rtt_s, decayed, 0.0), config.window_s * config.margin_max_fraction)
+    if rtt_s == state.rtt_s:
+        return state
+
+    return msgspec.structs.replace(state, rtt_s=rtt_s)
+
+
+def _close_gate_on_429(
+    config: BudgetConfig, state: BudgetState, info: RateLimitInfo, now: float
+) -> BudgetState:
+    wait_s = info.retry_after_s
+    if wait_s is None:
+        wait_s = info.reset_after_s
+    if wait_s is None:
+        # No word on when: assume the worst, a whole window.
+        wait_s = config.window_s
+
+    gate_until = max(state.gate_until, now + wait_s)
+    window_ends_at = max(state.window_ends_at or 0.0, gate_until)
+
+    return msgspec.structs.replace(
+        state, gate_until=gate_until, remaining=0, window_ends_at=window_ends_at
+    )
+
+
+def _adopt_remaining(
+    config: BudgetConfig,
+    state: BudgetState,
+    info: RateLimitInfo,
+    sent_at: float,
+    now: float,
+) -> BudgetState:
+    assert info.remaining is not None
+    # Without a Reset header, assume the worst: a whole window from now.
+    reset_after_s = config.window_s if info.reset_after_s is None else info.reset_after_s
+    reported_end = now + reset_after_s
+    # Within a known window keep its end: a sliding server moves its Reset forward
+    # with every request, and following it would keep an old count alive forever.
+    window_ends_at = state.window_ends_at or reported_end
+
+    # Our sends after this request are not in its count yet.
+    later = sum(1 for t in state.sends if t > sent_at)
+    estimate = max(0, info.remaining - later)
+    if state.remaining is not None:
+        estimate = min(estimate, state.remaining)
+
+    gate_until = state.gate_until
+    if estimate == 0:
+        # Nothing left: closed until the later of the two ends, never shortened.
+        gate_until = max(gate_until, window_ends_at, reported_end)
+        window_ends_at = max(window_ends_at, reported_end)
+
+    return msgspec.structs.replace(
+        state, remaining=estimate, window_ends_at=window_ends_at, gate_until=gate_until
+    )
