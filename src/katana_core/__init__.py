@@ -27,9 +27,11 @@ from ._errors import PreconditionFailed as PreconditionFailed
 from ._errors import RateLimitError as RateLimitError
 from ._errors import ServerError as ServerError
 from ._errors import TransportError as TransportError
+from ._errors import UnexpectedResponse as UnexpectedResponse
 from ._errors import ValidationError as ValidationError
 from ._errors import error_for_status as error_for_status
 from ._errors import parse_error_body as parse_error_body
+from ._errors import snippet as snippet
 from ._headers import PaginationInfo as PaginationInfo
 from ._headers import RateLimitInfo as RateLimitInfo
 from ._headers import header as header

@@ -21,8 +21,8 @@ __all__ = [
     "AuthenticationError",
     "ConfigurationError",
     "DeadlineExceeded",
-    "InvalidRequest",
     "ErrorBody",
+    "InvalidRequest",
     "KatanaError",
     "LocalError",
     "NotFoundError",
@@ -31,9 +31,11 @@ __all__ = [
     "RateLimitError",
     "ServerError",
     "TransportError",
+    "UnexpectedResponse",
     "ValidationError",
     "error_for_status",
     "parse_error_body",
+    "snippet",
 ]
 
 _SNIPPET_CHARS = 200
@@ -49,7 +51,7 @@ class ErrorBody(msgspec.Struct, frozen=True):
     raw: str | None = None
 
 
-def _snippet(body: bytes) -> str | None:
+def snippet(body: bytes) -> str | None:
     text = body.decode("utf-8", "replace").strip()
     if not text:
         return None
@@ -69,16 +71,20 @@ def parse_error_body(body: bytes) -> ErrorBody:
     try:
         raw = msgspec.json.decode(body)
     except msgspec.DecodeError:
-        return ErrorBody(raw=_snippet(body))
+        return ErrorBody(raw=snippet(body))
 
     if isinstance(raw, dict) and isinstance(raw.get("error"), dict):
         raw = raw["error"]
 
     if not isinstance(raw, dict) or not ({"name", "message"} & raw.keys()):
-        return ErrorBody(raw=_snippet(body))
+        return ErrorBody(raw=snippet(body))
 
     details = raw.get("details")
-    kept = tuple(d for d in details if isinstance(d, dict)) if isinstance(details, list) else ()
+    kept = (
+        tuple(d for d in details if isinstance(d, dict))
+        if isinstance(details, list)
+        else ()
+    )
 
     return ErrorBody(
         name=_text(raw.get("name")),
@@ -118,6 +124,16 @@ class TransportError(LocalError):
         self.may_have_applied = may_have_applied
 
 
+class UnexpectedResponse(KatanaError):
+    """A success response whose body is not what the call needs (say, a page that
+    is not a list). Nothing is guessed from it; the snippet shows what came."""
+
+    def __init__(self, message: str, *, status_code: int, snippet: str | None):
+        super().__init__(f"{message}: {snippet}" if snippet else message)
+        self.status_code = status_code
+        self.snippet = snippet
+
+
 class DeadlineExceeded(LocalError, TimeoutError):
     """The call's overall deadline passed while waiting, sending or retrying."""
 
@@ -151,7 +167,7 @@ class AuthenticationError(APIError):
 
 
 class PermissionDenied(APIError):
-    """403: the key may not do this (Katana does not document 403; seen from proxies)."""
+    """403: the key may not do this (Katana documents no 403; proxies send it)."""
 
 
 class NotFoundError(APIError):

@@ -74,7 +74,9 @@ class RetryConfig(msgspec.Struct, frozen=True):
 
     def __post_init__(self) -> None:
         if self.max_retries < 0:
-            raise ConfigurationError(f"max_retries must be >= 0, got {self.max_retries}")
+            raise ConfigurationError(
+                f"max_retries must be >= 0, got {self.max_retries}"
+            )
         if not (self.wait_initial_s >= 0 and self.wait_max_s >= 0):
             raise ConfigurationError("retry waits must be >= 0")
         if not self.max_wait_s >= 0:
@@ -175,7 +177,9 @@ def decide_retry(
     return Retry(delay_s=delay_s, reason=reason)
 
 
-def _retry_reason(method: str, status: int | None, failure: Failure | None) -> str | None:
+def _retry_reason(
+    method: str, status: int | None, failure: Failure | None
+) -> str | None:
     if status is not None:
         if status == 429:
             return "429 rate limited"

@@ -1,0 +1,32 @@
+"""The Katana MRP client on anyio: runs on asyncio and trio.
+
+``KatanaClient`` runs the policy of :mod:`katana_core` over httpcore. The errors are
+the core's, re-exported here so that one import serves.
+"""
+
+from katana_core import APIError as APIError
+from katana_core import AuthenticationError as AuthenticationError
+from katana_core import BudgetConfig as BudgetConfig
+from katana_core import ConfigurationError as ConfigurationError
+from katana_core import DeadlineExceeded as DeadlineExceeded
+from katana_core import InvalidRequest as InvalidRequest
+from katana_core import KatanaError as KatanaError
+from katana_core import NotFoundError as NotFoundError
+from katana_core import PermissionDenied as PermissionDenied
+from katana_core import PreconditionFailed as PreconditionFailed
+from katana_core import RateLimitError as RateLimitError
+from katana_core import RetryConfig as RetryConfig
+from katana_core import ServerError as ServerError
+from katana_core import TransportError as TransportError
+from katana_core import UnexpectedResponse as UnexpectedResponse
+from katana_core import ValidationError as ValidationError
+
+from ._client import KatanaClient as KatanaClient
+from ._export import ExportResult as ExportResult
+from ._export import export_jsonl as export_jsonl
+from ._limiter import RateBudget as RateBudget
+from ._paging import Page as Page
+from ._response import Headers as Headers
+from ._response import Response as Response
+
+__version__ = "0.1.0"

@@ -1,0 +1,520 @@
+"""KatanaClient: the core's decisions, run over httpcore on asyncio or trio.
+
+The loop for every HTTP attempt (httpcore's shape: ask, do one I/O step, report):
+
+1. take a slot from the rate budget, sleeping if it says so;
+2. send through the connection pool;
+3. feed status and headers to the budget and to the retry policy;
+4. return, raise, or sleep and go back to 1.
+
+Auto-pagination sits above that loop (see ``_paging``), so a retry repeats one page,
+never the whole collection.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import random
+import urllib.parse
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack
+from typing import Any
+
+import anyio
+import anyio.abc
+import httpcore
+import msgspec
+
+from katana_core import (
+    IDEMPOTENT_METHODS,
+    BudgetConfig,
+    ConfigurationError,
+    DeadlineExceeded,
+    Failure,
+    GiveUp,
+    InvalidRequest,
+    Params,
+    ParamsInput,
+    RetryBudget,
+    RetryConfig,
+    TransportError,
+    decide_retry,
+    encode_params,
+    error_for_status,
+    parse_rate_limit,
+)
+
+from . import _paging
+from ._config import TokenSource, is_loopback_host, resolve_api_key, resolve_base_url
+from ._limiter import RateBudget, wall_time
+from ._response import Headers, Response
+from ._transport import Cert, Verify, build_pool, classify_failure, ssl_context
+
+__all__ = ["KatanaClient"]
+
+_USER_AGENT = "katana-client/0.1.0"
+_NO_BODY: Any = object()
+
+Hook = Callable[..., Any]
+
+
+class KatanaClient:
+    """An async client for the Katana MRP API.
+
+    Use it as ``async with KatanaClient() as client:``. See the README for the
+    options; every wait (rate budget, retries) happens inside the call, and
+    ``deadline`` bounds all of it.
+    """
+
+    def __init__(
+        self,
+        api_key: TokenSource | None = None,
+        *,
+        token: TokenSource | None = None,
+        base_url: str | None = None,
+        timeout: float = 30.0,
+        max_retries: int = 5,
+        max_pages: int = 100,
+        requests_per_minute: int | None = 60,
+        rate_budget: RateBudget | BudgetConfig | None = None,
+        page_concurrency: int = 10,
+        logger: Any = None,
+        retry: RetryConfig | None = None,
+        http2: bool = False,
+        max_connections: int = 20,
+        verify: Verify = True,
+        cert: Cert = None,
+        proxy: str | None = None,
+        trust_env: bool = False,
+        allow_insecure_http: bool = False,
+        on_request: Hook | None = None,
+        on_response: Hook | None = None,
+    ) -> None:
+        self._log = logger if logger is not None else logging.getLogger("katana_anyio")
+        self.base_url = resolve_base_url(base_url)
+        self._token = resolve_api_key(api_key, token, self.base_url)
+        self._check_scheme(allow_insecure_http)
+
+        if timeout is not None and not timeout > 0:
+            raise ConfigurationError(f"timeout must be > 0 seconds, got {timeout}")
+        if max_pages < 1:
+            raise ConfigurationError(f"max_pages must be >= 1, got {max_pages}")
+        if page_concurrency < 1:
+            raise ConfigurationError(
+                f"page_concurrency must be >= 1, got {page_concurrency}"
+            )
+        self.timeout = timeout
+        self.max_pages = max_pages
+        self.page_concurrency = page_concurrency
+        self.retry = retry or RetryConfig(max_retries=max_retries)
+        self.budget = _make_budget(requests_per_minute, rate_budget)
+        self._retry_budget = RetryBudget()
+        self._on_request = on_request
+        self._on_response = on_response
+
+        context = ssl_context(verify, cert, self._log)
+        self._pool = build_pool(
+            base_url=self.base_url,
+            context=context,
+            http2=http2,
+            max_connections=max_connections,
+            proxy=proxy,
+            trust_env=trust_env,
+        )
+        self._stack: AsyncExitStack | None = None
+        self._tasks: anyio.abc.TaskGroup | None = None
+        self._closed = False
+        self.stats = ClientStats()
+
+    def __repr__(self) -> str:
+        # Never the key: only where the client points.
+        return f"<KatanaClient {self.base_url}>"
+
+    def _check_scheme(self, allow_insecure_http: bool) -> None:
+        parts = urllib.parse.urlsplit(self.base_url)
+        insecure = parts.scheme == "http" and not is_loopback_host(parts.hostname or "")
+        if insecure and not allow_insecure_http:
+            raise ConfigurationError(
+                f"refusing to send the API key over plain http to {parts.hostname}; "
+                "use https, or pass allow_insecure_http=True if you mean it"
+            )
+
+    # -- lifecycle ---------------------------------------------------------------
+
+    async def __aenter__(self) -> KatanaClient:
+        if self._closed:
+            raise RuntimeError("this KatanaClient is closed; create a new one")
+        stack = AsyncExitStack()
+        await stack.enter_async_context(self._pool)
+        self._tasks = await stack.enter_async_context(anyio.create_task_group())
+        self._stack = stack
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Cancel background page fetches and close every connection."""
+        self._closed = True
+        stack, self._stack = self._stack, None
+        if self._tasks is not None:
+            self._tasks.cancel_scope.cancel()
+            self._tasks = None
+        if stack is not None:
+            await stack.aclose()
+        else:
+            await self._pool.aclose()
+
+    def _background(self) -> anyio.abc.TaskGroup:
+        if self._tasks is None:
+            raise RuntimeError(
+                "streaming needs an open client: use `async with KatanaClient() as c`"
+            )
+        return self._tasks
+
+    # -- public calls -------------------------------------------------------------
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: ParamsInput = None,
+        json: Any = _NO_BODY,
+        timeout: float | None = None,
+        deadline: float | None = None,
+        auto_pagination: bool = True,
+        max_items: int | None = None,
+    ) -> Response:
+        """Send one call; a GET without ``page`` is paged through and merged.
+
+        ``deadline`` (seconds from now) bounds the whole call: waits for the rate
+        budget, retries and every page. ``timeout`` bounds each network step.
+        """
+        method = method.upper()
+        until = None if deadline is None else anyio.current_time() + deadline
+        if method == "GET" and json is _NO_BODY:
+            plan = _paging.plan(
+                params,
+                max_pages=self.max_pages,
+                max_items=max_items,
+                auto_pagination=auto_pagination,
+            )
+            if not plan.single_page:
+                return await _paging.collect(self, path, plan, timeout, until)
+            return await self.send(
+                method, path, plan.query_for(1), None, timeout, until
+            )
+
+        body = None if json is _NO_BODY else msgspec.json.encode(json)
+        return await self.send(
+            method, path, encode_params(params), body, timeout, until
+        )
+
+    async def get(self, path: str, **kwargs: Any) -> Response:
+        return await self.request("GET", path, **kwargs)
+
+    async def post(self, path: str, **kwargs: Any) -> Response:
+        return await self.request("POST", path, **kwargs)
+
+    async def patch(self, path: str, **kwargs: Any) -> Response:
+        return await self.request("PATCH", path, **kwargs)
+
+    async def put(self, path: str, **kwargs: Any) -> Response:
+        return await self.request("PUT", path, **kwargs)
+
+    async def delete(self, path: str, **kwargs: Any) -> Response:
+        return await self.request("DELETE", path, **kwargs)
+
+    def paginate(
+        self,
+        path: str,
+        *,
+        params: ParamsInput = None,
+        max_items: int | None = None,
+        timeout: float | None = None,
+        deadline: float | None = None,
+    ) -> AsyncIterator[Any]:
+        """Yield the records of a list endpoint in page order, as pages arrive.
+
+        At most ``page_concurrency`` pages are in flight or buffered, so memory
+        stays bounded. Stopping early (``break``, an exception, ``aclose()``)
+        cancels the pages still being fetched.
+        """
+        plan = _paging.plan(params, max_pages=self.max_pages, max_items=max_items)
+        return _paging.stream_records(self, path, plan, timeout, deadline)
+
+    def pages(
+        self,
+        path: str,
+        *,
+        params: ParamsInput = None,
+        max_items: int | None = None,
+        timeout: float | None = None,
+        deadline: float | None = None,
+    ) -> AsyncIterator[_paging.Page]:
+        """Like :meth:`paginate`, one :class:`Page` of undecoded records at a time."""
+        plan = _paging.plan(params, max_pages=self.max_pages, max_items=max_items)
+        return _paging.stream_pages(self, path, plan, timeout, deadline)
+
+    # -- one call, with retries ------------------------------------------------
+
+    def _url(self, path: str, query: Params) -> str:
+        if "://" in path:
+            if not path.startswith(self.base_url + "/"):
+                raise InvalidRequest(
+                    "absolute URLs must point under the client's base URL, so the "
+                    "key is only ever sent there"
+                )
+            url = path
+        else:
+            url = f"{self.base_url}/{path.lstrip('/')}"
+        if "?" in url or "#" in url:
+            raise InvalidRequest("pass query parameters with params=, not in the path")
+        if query:
+            url = f"{url}?{urllib.parse.urlencode(query)}"
+        return url
+
+    async def _token_value(self) -> str:
+        source = self._token
+        if isinstance(source, str):
+            return source
+        value = source()
+        if inspect.isawaitable(value):
+            value = await value
+        if not isinstance(value, str) or not value:
+            raise ConfigurationError("the token callable returned no token")
+        return value
+
+    async def send(
+        self,
+        method: str,
+        path: str,
+        query: Params,
+        body: bytes | None,
+        timeout: float | None,
+        deadline: float | None,
+    ) -> Response:
+        """One request: budget, send, retry until a final answer or a typed error.
+
+        ``deadline`` is absolute (``anyio.current_time()`` seconds). Returns the 2xx
+        response; raises the typed error otherwise.
+        """
+        url = self._url(path, query)
+        attempts = 0
+        while True:
+            sent_at = await self.budget.acquire(deadline)
+            attempts += 1
+            outcome = await self._attempt(method, url, path, body, timeout, deadline)
+            now = anyio.current_time()
+            if isinstance(outcome, Failure | BaseException):
+                self.budget.release(sent_at)
+                failure, exc = _split_failure(outcome)
+                decision = decide_retry(
+                    self.retry,
+                    method=method,
+                    attempts=attempts,
+                    failure=failure,
+                    now=now,
+                    deadline=deadline,
+                    draw=random.random(),
+                    budget=self._retry_budget,
+                )
+                if decision is None or isinstance(decision, GiveUp):
+                    raise _transport_error(method, path, failure, exc, decision)
+                self._retry_budget = self._retry_budget.spend()
+            else:
+                response = outcome
+                info = parse_rate_limit(response.headers, wall_time())
+                self.budget.observe(info, status=response.status_code, sent_at=sent_at)
+                decision = decide_retry(
+                    self.retry,
+                    method=method,
+                    attempts=attempts,
+                    status=response.status_code,
+                    retry_after_s=info.retry_after_s,
+                    now=now,
+                    deadline=deadline,
+                    draw=random.random(),
+                    budget=self._retry_budget,
+                )
+                if decision is None or isinstance(decision, GiveUp):
+                    return self._final(response, info.retry_after_s, decision)
+                if response.status_code != 429:
+                    self._retry_budget = self._retry_budget.spend()
+
+            self._log.warning(
+                "retry.scheduled method=%s path=%s attempt=%d reason=%r delay_s=%.2f",
+                method,
+                path,
+                attempts,
+                decision.reason,
+                decision.delay_s,
+            )
+            self.stats.retries += 1
+            await anyio.sleep(decision.delay_s)
+
+    def _final(
+        self, response: Response, retry_after_s: float | None, decision: GiveUp | None
+    ) -> Response:
+        if response.is_success:
+            self._retry_budget = self._retry_budget.earn()
+            return response
+
+        error = error_for_status(
+            response.status_code,
+            response.content,
+            method=response.method,
+            path=response.path,
+            retry_after_s=retry_after_s,
+        )
+        if decision is not None:
+            self._log.warning("retry.gave_up %s (%s)", error, decision.reason)
+        elif 400 <= response.status_code < 500:
+            self._log.error("request.failed %s", error)
+        raise error
+
+    async def _attempt(
+        self,
+        method: str,
+        url: str,
+        path: str,
+        body: bytes | None,
+        timeout: float | None,
+        deadline: float | None,
+    ) -> Response | Failure | BaseException:
+        step = self.timeout if timeout is None else timeout
+        headers = [
+            (b"Authorization", f"Bearer {await self._token_value()}".encode()),
+            (b"Accept", b"application/json"),
+            (b"User-Agent", _USER_AGENT.encode()),
+        ]
+        if body is not None:
+            headers.append((b"Content-Type", b"application/json"))
+        await _call_hook(self._on_request, method, path)
+
+        started = anyio.current_time()
+        limit = None if deadline is None else max(0.0, deadline - started)
+        self.stats.requests += 1
+        try:
+            with anyio.fail_after(limit):
+                raw = await self._pool.request(
+                    method,
+                    url,
+                    headers=headers,
+                    content=body,
+                    extensions={"timeout": _timeouts(step)},
+                )
+        except TimeoutError:
+            may_have_applied = method not in IDEMPOTENT_METHODS
+            raise DeadlineExceeded(
+                f"the call's deadline passed during {method} {path}"
+                + ("; the write may have been applied" if may_have_applied else "")
+            ) from None
+        except (httpcore.NetworkError, httpcore.TimeoutException) as exc:
+            self._log.debug(
+                "request.failed method=%s path=%s error=%s", method, path, type(exc)
+            )
+            return exc
+        except httpcore.ProtocolError as exc:
+            return exc
+
+        response = Response(
+            status_code=raw.status,
+            headers=Headers(raw.headers),
+            content=raw.content,
+            method=method,
+            path=path,
+        )
+        if response.status_code == 429:
+            self.stats.responses_429 += 1
+        self._log.debug(
+            "request.complete method=%s path=%s status=%d elapsed_s=%.3f "
+            "budget_remaining=%s",
+            method,
+            path,
+            response.status_code,
+            anyio.current_time() - started,
+            self.budget.remaining,
+        )
+        await _call_hook(self._on_response, response)
+        return response
+
+
+class ClientStats:
+    """Counters a caller can read after a run (the demo's summary uses them)."""
+
+    __slots__ = ("requests", "responses_429", "retries")
+
+    def __init__(self) -> None:
+        self.requests = 0
+        self.responses_429 = 0
+        self.retries = 0
+
+
+def _make_budget(
+    requests_per_minute: int | None, rate_budget: RateBudget | BudgetConfig | None
+) -> RateBudget:
+    if isinstance(rate_budget, RateBudget):
+        return rate_budget
+    if isinstance(rate_budget, BudgetConfig):
+        return RateBudget(rate_budget)
+    if requests_per_minute is None:
+        return _Unlimited()
+    if requests_per_minute < 1:
+        raise ConfigurationError(
+            f"requests_per_minute must be >= 1 or None, got {requests_per_minute}"
+        )
+    return RateBudget(BudgetConfig(limit=requests_per_minute, window_s=60.0))
+
+
+class _Unlimited(RateBudget):
+    """``requests_per_minute=None``: no pacing at all, and nothing learnt."""
+
+    async def acquire(self, deadline: float | None = None) -> float:
+        return anyio.current_time()
+
+    def observe(self, info: Any, *, status: int, sent_at: float) -> None:
+        return None
+
+    def release(self, sent_at: float) -> None:
+        return None
+
+
+def _timeouts(seconds: float | None) -> dict[str, float | None]:
+    return {"connect": seconds, "read": seconds, "write": seconds, "pool": seconds}
+
+
+def _split_failure(outcome: Failure | BaseException) -> tuple[Failure, BaseException]:
+    assert isinstance(outcome, BaseException)
+    if isinstance(outcome, httpcore.NetworkError | httpcore.TimeoutException):
+        return classify_failure(outcome), outcome
+    return Failure.AFTER_SEND, outcome
+
+
+def _transport_error(
+    method: str,
+    path: str,
+    failure: Failure,
+    exc: BaseException,
+    decision: GiveUp | None,
+) -> TransportError:
+    may_have_applied = failure is Failure.AFTER_SEND
+    what = type(exc).__name__
+    message = f"{method} {path} failed: {what}"
+    if decision is not None:
+        message += f" ({decision.reason})"
+    if may_have_applied and method not in IDEMPOTENT_METHODS:
+        message += "; the request was sent, so the write may have been applied"
+    error = TransportError(message, method=method, may_have_applied=may_have_applied)
+    error.__cause__ = exc
+    return error
+
+
+async def _call_hook(hook: Hook | None, *args: Any) -> None:
+    if hook is None:
+        return
+    result = hook(*args)
+    if isinstance(result, Awaitable):
+        await result

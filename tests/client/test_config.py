@@ -1,0 +1,96 @@
+"""Where the client finds its key and base URL, and what it refuses."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from katana_anyio import ConfigurationError, KatanaClient
+
+
+@pytest.fixture(autouse=True)
+def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """Each test gets an empty cwd, an empty home and no Katana variables."""
+    home = tmp_path / "home"
+    work = tmp_path / "work"
+    home.mkdir()
+    work.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(work)
+    for name in ("KATANA_API_KEY", "KATANA_BASE_URL", "HTTPS_PROXY", "https_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    return tmp_path
+
+
+def _key(client: KatanaClient) -> object:
+    return client._token
+
+
+def test_argument_wins_over_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An explicit api_key is used even when KATANA_API_KEY is set."""
+    monkeypatch.setenv("KATANA_API_KEY", "from-env")
+    assert _key(KatanaClient("from-arg")) == "from-arg"
+
+
+def test_token_is_an_alias_and_both_is_an_error() -> None:
+    """token= works like api_key=, and giving both is a configuration error."""
+    assert _key(KatanaClient(token="tok")) == "tok"
+    with pytest.raises(ConfigurationError, match=r"^give either api_key or token"):
+        KatanaClient(api_key="a", token="b")
+
+
+def test_environment_then_dotenv_in_cwd(monkeypatch: pytest.MonkeyPatch) -> None:
+    """KATANA_API_KEY wins over .env, and .env in the cwd is read without leaking."""
+    Path(".env").write_text("KATANA_API_KEY=from-dotenv\n")
+    assert _key(KatanaClient()) == "from-dotenv"
+    assert "KATANA_API_KEY" not in os.environ
+
+    monkeypatch.setenv("KATANA_API_KEY", "from-env")
+    assert _key(KatanaClient()) == "from-env"
+
+
+def test_netrc_entry_for_the_base_url_host(_isolated: Path) -> None:
+    """The ~/.netrc password for the base URL's host is the last resort."""
+    netrc = _isolated / "home" / ".netrc"
+    netrc.write_text("machine katana.example password from-netrc\n")
+    netrc.chmod(0o600)
+    client = KatanaClient(base_url="https://katana.example/v1")
+    assert _key(client) == "from-netrc"
+
+
+def test_no_key_names_every_place() -> None:
+    """Without a key anywhere, the error names the four places it looked."""
+    with pytest.raises(ConfigurationError) as caught:
+        KatanaClient()
+    message = str(caught.value)
+    for place in ("api_key=", "KATANA_API_KEY", ".env", "~/.netrc"):
+        assert place in message
+
+
+def test_base_url_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """KATANA_BASE_URL is used when no base_url is given; a trailing / is dropped."""
+    monkeypatch.setenv("KATANA_BASE_URL", "http://127.0.0.1:9/v1/")
+    assert KatanaClient("k").base_url == "http://127.0.0.1:9/v1"
+
+
+def test_plain_http_to_a_remote_host_is_refused() -> None:
+    """The key is not sent over plain http unless the host is loopback or allowed."""
+    with pytest.raises(ConfigurationError, match=r"^refusing to send the API key"):
+        KatanaClient("k", base_url="http://katana.example/v1")
+    KatanaClient("k", base_url="http://katana.example/v1", allow_insecure_http=True)
+    KatanaClient("k", base_url="http://[::1]:8080/v1")
+
+
+def test_repr_never_shows_the_key() -> None:
+    """The client's repr names the base URL and nothing secret."""
+    client = KatanaClient("canary-secret-123", base_url="http://127.0.0.1:9/v1")
+    assert "canary-secret-123" not in repr(client)
+
+
+@pytest.mark.parametrize("rpm", [0, -5])
+def test_requests_per_minute_must_be_positive(rpm: int) -> None:
+    """Zero or a negative requests_per_minute is a configuration error."""
+    with pytest.raises(ConfigurationError, match=r"^requests_per_minute must be"):
+        KatanaClient("k", requests_per_minute=rpm)
