@@ -1,0 +1,1 @@
+"""The Katana emulator's implementation; import it from ``katana_anyio.emulator``."""
