@@ -11,7 +11,7 @@ from katana_anyio import ConfigurationError, KatanaClient
 
 
 @pytest.fixture(autouse=True)
-def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+def isolated_home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     """Each test gets an empty cwd, an empty home and no Katana variables."""
     home = tmp_path / "home"
     work = tmp_path / "work"
@@ -51,9 +51,9 @@ def test_environment_then_dotenv_in_cwd(monkeypatch: pytest.MonkeyPatch) -> None
     assert _key(KatanaClient()) == "from-env"
 
 
-def test_netrc_entry_for_the_base_url_host(_isolated: Path) -> None:
+def test_netrc_entry_for_the_base_url_host(isolated_home: Path) -> None:
     """The ~/.netrc password for the base URL's host is the last resort."""
-    netrc = _isolated / "home" / ".netrc"
+    netrc = isolated_home / "home" / ".netrc"
     netrc.write_text("machine katana.example password from-netrc\n")
     netrc.chmod(0o600)
     client = KatanaClient(base_url="https://katana.example/v1")
