@@ -18,11 +18,9 @@ import logging
 import random
 import urllib.parse
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AsyncExitStack
 from typing import Any
 
 import anyio
-import anyio.abc
 import httpcore
 import msgspec
 
@@ -122,8 +120,7 @@ class KatanaClient:
             proxy=proxy,
             trust_env=trust_env,
         )
-        self._stack: AsyncExitStack | None = None
-        self._tasks: anyio.abc.TaskGroup | None = None
+        self._open = False
         self._closed = False
         self.stats = ClientStats()
 
@@ -145,33 +142,18 @@ class KatanaClient:
     async def __aenter__(self) -> KatanaClient:
         if self._closed:
             raise RuntimeError("this KatanaClient is closed; create a new one")
-        stack = AsyncExitStack()
-        await stack.enter_async_context(self._pool)
-        self._tasks = await stack.enter_async_context(anyio.create_task_group())
-        self._stack = stack
+        await self._pool.__aenter__()
+        self._open = True
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Cancel background page fetches and close every connection."""
+        """Close every connection; the client cannot be used afterwards."""
         self._closed = True
-        stack, self._stack = self._stack, None
-        if self._tasks is not None:
-            self._tasks.cancel_scope.cancel()
-            self._tasks = None
-        if stack is not None:
-            await stack.aclose()
-        else:
-            await self._pool.aclose()
-
-    def _background(self) -> anyio.abc.TaskGroup:
-        if self._tasks is None:
-            raise RuntimeError(
-                "streaming needs an open client: use `async with KatanaClient() as c`"
-            )
-        return self._tasks
+        self._open = False
+        await self._pool.aclose()
 
     # -- public calls -------------------------------------------------------------
 

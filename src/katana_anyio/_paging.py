@@ -208,11 +208,11 @@ async def stream_pages(
     timeout: float | None,
     deadline_s: float | None,
 ) -> AsyncGenerator[Page, None]:
-    """Yield pages in order; later pages are fetched ahead, at most a window's worth.
+    """Yield pages in order, fetching ``page_concurrency`` pages at a time.
 
-    The fetches run in the client's task group, not in this generator, because a
-    generator must not yield inside a task group. Leaving the generator early
-    cancels them.
+    Each window of pages is fetched concurrently in a task group that closes before
+    any page is yielded: a generator must not yield inside a task group, and a
+    consumer that stops early leaves no fetch running. Memory holds one window.
     """
     deadline = None if deadline_s is None else anyio.current_time() + deadline_s
     first = await _fetch(client, path, plan, 1, timeout, deadline)
@@ -234,22 +234,18 @@ async def stream_pages(
         _warn_truncated(client, path, step.truncated_pages)
         return
 
+    _warn_truncated(client, path, step.truncated_pages)
     if isinstance(step, Done):
-        _warn_truncated(client, path, step.truncated_pages)
         return
 
-    _warn_truncated(client, path, step.truncated_pages)
-    ahead = _Ahead(client, path, plan, step.pages, timeout, deadline)
-    client._background().start_soon(ahead.run)
-    try:
-        for number in step.pages:
-            records = await ahead.take(number)
-            yield _truncate(
-                Page(number=number, records=records, bare=bare), plan, collected
-            )
+    window = client.page_concurrency
+    for start in range(0, len(step.pages), window):
+        numbers = step.pages[start : start + window]
+        fetched = await _fetch_all(client, path, plan, numbers, timeout, deadline)
+        for number, records, _ in fetched:
+            page = Page(number=number, records=records, bare=bare)
+            yield _truncate(page, plan, collected)
             collected += len(records)
-    finally:
-        ahead.scope.cancel()
 
 
 def _truncate(page: Page, plan: PagePlan, collected_before: int) -> Page:
@@ -259,58 +255,6 @@ def _truncate(page: Page, plan: PagePlan, collected_before: int) -> Page:
     if len(page.records) <= room:
         return page
     return Page(number=page.number, records=page.records[:room], bare=page.bare)
-
-
-class _Ahead:
-    """Fetches pages ahead of the consumer, keeping at most a window in memory."""
-
-    def __init__(
-        self,
-        client: KatanaClient,
-        path: str,
-        plan: PagePlan,
-        numbers: tuple[int, ...],
-        timeout: float | None,
-        deadline: float | None,
-    ) -> None:
-        self.client = client
-        self.path = path
-        self.plan = plan
-        self.numbers = numbers
-        self.timeout = timeout
-        self.deadline = deadline
-        self.scope = anyio.CancelScope()
-        # Room for fetched-but-unconsumed pages, in flight ones included.
-        self.window = anyio.Semaphore(client.page_concurrency)
-        self.done = {n: anyio.Event() for n in numbers}
-        self.results: dict[int, list[msgspec.Raw] | Exception] = {}
-
-    async def run(self) -> None:
-        with self.scope:
-            async with anyio.create_task_group() as tasks:
-                for number in self.numbers:
-                    await self.window.acquire()
-                    tasks.start_soon(self._one, number)
-
-    async def _one(self, number: int) -> None:
-        try:
-            response = await _fetch(
-                self.client, self.path, self.plan, number, self.timeout, self.deadline
-            )
-            self.results[number] = _require_records(response, number)[0]
-        except Exception as exc:
-            # Handed to the consumer in page order; nothing is raised here, where it
-            # would tear down the client's task group.
-            self.results[number] = exc
-        self.done[number].set()
-
-    async def take(self, number: int) -> list[msgspec.Raw]:
-        await self.done[number].wait()
-        result = self.results.pop(number)
-        self.window.release()
-        if isinstance(result, Exception):
-            raise result
-        return result
 
 
 async def stream_records(

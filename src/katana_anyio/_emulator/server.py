@@ -118,7 +118,10 @@ class KatanaEmulator:
     ) -> None:
         stack, self._stack = self._stack, None
         if stack is not None:
-            await stack.__aexit__(exc_type, exc, traceback)
+            # The caller's exception is not handed to the task group: it would come
+            # out wrapped in an ExceptionGroup, and `except NotFoundError` around
+            # the block would stop matching. It propagates unchanged instead.
+            await stack.aclose()
 
         self._port = None
         logger.debug("emulator.stopped")
