@@ -163,17 +163,18 @@ class KatanaEmulator:
         if delay_s > 0:
             await anyio.sleep(delay_s)
 
+        def on_start(status: int) -> None:
+            entry.status = status
+            self.stats.count_status(status)
+
+        writer.on_start = on_start
         if fault is None:
             assert response is not None
             await writer.send(response)
-            entry.status = response.status
         else:
             entry.fault = fault.kind
             rate_headers = self.app.rate_headers(request)
-            entry.status = await apply_fault(fault, response, writer, rate_headers)
-
-        if entry.status is not None:
-            self.stats.count_status(entry.status)
+            await apply_fault(fault, response, writer, rate_headers)
 
 
 async def serve(
