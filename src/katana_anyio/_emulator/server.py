@@ -69,6 +69,7 @@ class KatanaEmulator:
         self.journal: list[JournalEntry] = []
         self.stats = Stats()
         self.faults = FaultQueue(self.config.seed)
+        self.faults.rate = self.config.fault_rate
         self._jitter = random.Random(f"{self.config.seed}:latency")
         self._stack: AsyncExitStack | None = None
         self._port: int | None = None
