@@ -7,7 +7,7 @@ import httpcore
 import pytest
 from rawhttp import KEY, connect, get, small_config
 
-from katana_anyio.emulator import EmulatorConfig, KatanaEmulator, serve
+from katana_anyio.emulator import EmulatorConfig, KatanaEmulator, run, serve
 
 pytestmark = pytest.mark.anyio
 
@@ -211,3 +211,40 @@ async def test_journal_records_requests_with_the_key_redacted(
     assert entry.status == 200
     assert ("authorization", "Bearer <redacted>") in entry.headers
     assert KEY not in repr(emulator.journal)
+
+
+class _Stop(Exception):
+    pass
+
+
+def test_run_blocks_serving_until_interrupted() -> None:
+    """``run`` serves, reports readiness through ``on_ready`` and stops on an error."""
+    seen: list[str] = []
+
+    def on_ready(emulator: KatanaEmulator) -> None:
+        seen.append(emulator.base_url)
+        raise _Stop
+
+    with pytest.raises((_Stop, ExceptionGroup)):
+        run(small_config(), on_ready=on_ready)
+
+    assert seen[0].startswith("http://127.0.0.1:")
+
+
+async def test_ipv6_loopback_is_served_when_available() -> None:
+    """Binding ``::1`` gives a bracketed base URL that answers."""
+    try:
+        emulator = KatanaEmulator(small_config(host="::1"))
+        await emulator.__aenter__()
+    except OSError:
+        pytest.skip("no IPv6 loopback here")
+
+    try:
+        assert emulator.base_url.startswith("http://[::1]:")
+        async with httpcore.AsyncConnectionPool() as pool:
+            response = await pool.request(
+                "GET", f"{emulator.base_url}/services", headers=AUTH
+            )
+        assert response.status == 200
+    finally:
+        await emulator.__aexit__(None, None, None)
