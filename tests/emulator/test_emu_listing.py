@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from rawhttp import get, small_config
+from rawhttp import connect, get, small_config
 
 from katana_anyio.emulator import EmulatorConfig, KatanaEmulator
 
@@ -205,3 +205,36 @@ def test_every_variant_belongs_to_one_listed_item() -> None:
     ]
 
     assert sorted(embedded) == [v["id"] for v in emulator.records("variants")]
+
+
+async def test_created_at_bounds_filter_the_list(emulator: KatanaEmulator) -> None:
+    """``created_at_min``/``created_at_max`` keep records created inside the range."""
+    products = emulator.records("products")
+    low, high = products[10]["created_at"], products[19]["created_at"]
+
+    response = await get(
+        emulator, f"/products?created_at_min={low}&created_at_max={high}"
+    )
+
+    assert [r["id"] for r in response.json()["data"]] == [
+        r["id"] for r in products[10:20]
+    ]
+
+
+async def test_archived_records_are_listed_only_on_request(
+    emulator: KatanaEmulator,
+) -> None:
+    """A product archived by PATCH leaves the list unless include_archived is set."""
+    product_id = emulator.records("products")[0]["id"]
+    client = await connect(emulator)
+    async with client.stream:
+        await client.request(
+            "PATCH", f"/v1/products/{product_id}", body={"is_archived": True}
+        )
+        hidden = await client.request("GET", f"/v1/products?ids={product_id}")
+        shown = await client.request(
+            "GET", f"/v1/products?ids={product_id}&include_archived=true"
+        )
+
+    assert hidden.json()["data"] == []
+    assert shown.json()["data"][0]["archived_at"] is not None

@@ -19,8 +19,9 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 import msgspec
 
 from .config import EmulatorConfig
+from .query import parse_list_query
 from .ratelimit import RateDecision, RateLimiter
-from .resources import RESOURCES, Problem, parse_list_query
+from .resources import RESOURCES, Problem
 from .store import Store
 from .writes import WriteError, create, delete, update
 

@@ -61,6 +61,8 @@ class EmulatorConfig:
     switches the key check off. ``rate_limit=None`` switches rate limiting off (the
     ``X-Ratelimit-*`` headers are then omitted). ``latency_s`` is added before every
     response, plus a uniform draw from ``[0, jitter_s)`` taken from the seed.
+    ``fault_rate`` is the probability that a request without a scripted fault gets
+    a random one (see ``FaultQueue``), drawn from the seed.
     ``host`` must be a loopback address: the emulator never listens elsewhere.
     """
 
@@ -70,6 +72,7 @@ class EmulatorConfig:
     rate_limit: RateLimitConfig | None = field(default_factory=RateLimitConfig)
     latency_s: float = 0.0
     jitter_s: float = 0.0
+    fault_rate: float = 0.0
     host: str = "127.0.0.1"
     port: int = 0
 
@@ -81,6 +84,9 @@ class EmulatorConfig:
 
         if self.latency_s < 0 or self.jitter_s < 0:
             raise ValueError("latency_s and jitter_s must not be negative")
+
+        if not 0.0 <= self.fault_rate <= 1.0:
+            raise ValueError(f"fault_rate must be within 0..1, got {self.fault_rate}")
 
         if not 0 <= self.port <= 65535:
             raise ValueError(f"port must be within 0..65535, got {self.port}")

@@ -190,16 +190,16 @@ async def apply_fault(
     response: Response | None,
     writer: ResponseWriter,
     rate_headers: list[tuple[str, str]],
-) -> int | None:
-    """Send what ``fault`` makes of ``response``; the status sent, if any."""
+) -> None:
+    """Send what ``fault`` makes of ``response`` (or nothing at all)."""
     if fault.kind == "disconnect":
         await writer.abort()
-        return None
+        return
 
     if fault.kind == "status" or response is None:
         damaged = _status_response(fault, rate_headers)
         await writer.send(damaged)
-        return damaged.status
+        return
 
     if fault.kind in ("malformed_header", "missing_header"):
         response = _damage_header(fault, response)
@@ -209,12 +209,10 @@ async def apply_fault(
 
     if fault.kind == "truncated_body":
         await writer.send_partial(response, len(response.body) // 2)
-        return response.status
+        return
 
     delay_s = fault.delay_s if fault.kind == "slow_body" else 0.0
     if fault.kind == "latency":
         await anyio.sleep(fault.delay_s)
 
     await writer.send(response, chunk_delay_s=delay_s)
-
-    return response.status

@@ -54,6 +54,9 @@ class ResponseWriter:
         self._conn = conn
         self._stream = stream
         self.aborted = False
+        # Called with the status just before the status line goes out, so that the
+        # journal knows the status before the client can have read it.
+        self.on_start: Callable[[int], None] | None = None
 
     async def _send(self, event: h11.Event) -> None:
         data = self._conn.send(event)
@@ -68,6 +71,9 @@ class ResponseWriter:
         headers = [(name.encode(), value.encode()) for name, value in response.headers]
         if response.status != 204:
             headers.append((b"Content-Length", str(length).encode()))
+
+        if self.on_start is not None:
+            self.on_start(response.status)
 
         await self._send(h11.Response(status_code=response.status, headers=headers))
 

@@ -69,6 +69,7 @@ class KatanaEmulator:
         self.journal: list[JournalEntry] = []
         self.stats = Stats()
         self.faults = FaultQueue(self.config.seed)
+        self.faults.rate = self.config.fault_rate
         self._jitter = random.Random(f"{self.config.seed}:latency")
         self._stack: AsyncExitStack | None = None
         self._port: int | None = None
@@ -166,17 +167,18 @@ class KatanaEmulator:
         if delay_s > 0:
             await anyio.sleep(delay_s)
 
+        def on_start(status: int) -> None:
+            entry.status = status
+            self.stats.count_status(status)
+
+        writer.on_start = on_start
         if fault is None:
             assert response is not None
             await writer.send(response)
-            entry.status = response.status
         else:
             entry.fault = fault.kind
             rate_headers = self.app.rate_headers(request)
-            entry.status = await apply_fault(fault, response, writer, rate_headers)
-
-        if entry.status is not None:
-            self.stats.count_status(entry.status)
+            await apply_fault(fault, response, writer, rate_headers)
 
 
 async def serve(

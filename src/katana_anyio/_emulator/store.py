@@ -19,7 +19,8 @@ import copy
 import math
 from collections.abc import Iterable
 
-from .resources import RESOURCES, ListQuery
+from .query import ListQuery
+from .resources import RESOURCES
 from .seed import ID_BASES, Record, seed_items
 
 __all__ = ["Page", "Store"]
