@@ -9,8 +9,10 @@ from collections.abc import AsyncIterator
 import pytest
 
 from katana_anyio import (
+    AuthenticationError,
     DeadlineExceeded,
     KatanaClient,
+    KatanaError,
     RateLimitError,
     RetryConfig,
     ServerError,
@@ -198,11 +200,11 @@ async def test_canary_key_never_reaches_logs_or_errors(
                     client.get("/products/999999999"),
                     client.post("/products", json={"bogus": True}),
                 ):
-                    with pytest.raises(Exception) as caught:
+                    with pytest.raises(KatanaError) as caught:
                         await call
                     seen += [str(caught.value), repr(caught.value)]
             async with KatanaClient("wrong-key", base_url=emulator.base_url) as other:
-                with pytest.raises(Exception) as caught:
+                with pytest.raises(AuthenticationError) as caught:
                     await other.get("/products")
                 seen.append(str(caught.value))
 

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import threading
-
-import anyio
 import pytest
+from anyio.from_thread import start_blocking_portal
 
 from katana_anyio import KatanaClient, NotFoundError, Response
 from katana_anyio.blocking import KatanaClient as BlockingClient
@@ -30,9 +28,11 @@ async def test_async_token_callable_is_asked_on_every_attempt() -> None:
         calls += 1
         return KEY
 
-    async with KatanaEmulator(CONFIG) as emulator:
-        async with KatanaClient(token, base_url=emulator.base_url) as client:
-            await client.get("/products", params={"limit": 100})
+    async with (
+        KatanaEmulator(CONFIG) as emulator,
+        KatanaClient(token, base_url=emulator.base_url) as client,
+    ):
+        await client.get("/products", params={"limit": 100})
 
     assert calls == 3
 
@@ -64,30 +64,17 @@ async def test_hooks_see_every_attempt() -> None:
 @pytest.mark.parametrize("backend", ["asyncio", "trio"])
 def test_blocking_client_pages_streams_and_raises(backend: str) -> None:
     """The blocking client merges pages, streams records and raises typed errors."""
-    ready = threading.Event()
-    stop = threading.Event()
-    box: dict[str, object] = {}
-
-    async def serve() -> None:
-        async with KatanaEmulator(CONFIG) as emulator:
-            box["url"] = emulator.base_url
-            box["ids"] = [r["id"] for r in emulator.records("products")]
-            ready.set()
-            while not stop.is_set():
-                await anyio.sleep(0.01)
-
-    server = threading.Thread(target=anyio.run, args=(serve,))
-    server.start()
-    try:
-        assert ready.wait(10)
-        with BlockingClient(KEY, base_url=box["url"], backend=backend) as client:
+    # The emulator runs on an event loop in its own thread, like a remote server.
+    with (
+        start_blocking_portal() as portal,
+        portal.wrap_async_context_manager(KatanaEmulator(CONFIG)) as emulator,
+    ):
+        ids = [r["id"] for r in emulator.records("products")]
+        with BlockingClient(KEY, base_url=emulator.base_url, backend=backend) as client:
             merged = client.get("/products", params={"limit": 100}).json()["data"]
             streamed = [r["id"] for r in client.paginate("/products")]
-            with pytest.raises(NotFoundError):
+            with pytest.raises(NotFoundError, match=r"^404 from GET /products/1:"):
                 client.get("/products/1")
-    finally:
-        stop.set()
-        server.join(10)
 
-    assert [r["id"] for r in merged] == box["ids"]
-    assert streamed == box["ids"]
+    assert [r["id"] for r in merged] == ids
+    assert streamed == ids
