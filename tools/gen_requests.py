@@ -17,9 +17,6 @@ from typing import Any
 from gen_responses import Field, Struct, combine
 from gen_spec import Schema, attribute, operations, pascal, ref_name, resolve
 
-# A string schema whose pattern only admits digits and a dot is a decimal in text.
-_NUMERIC_PATTERN = re.compile(r"^\^[\[\]\(\)\|\-0-9+?\\.*]+\$$")
-
 
 @dataclass
 class RequestBody:
@@ -45,10 +42,19 @@ class RequestModels:
         self.structs: dict[str, Struct] = {}
         self._dto_names: dict[str, str] = {}
         self._signatures: dict[str, str] = {}
+        self._pending: set[str] = set()
+        self._top_names: set[str] = set()
+        self._depth = 0
 
     def build(self) -> dict[tuple[str, str], RequestBody]:
         curated_ops = {(m, p): op for m, p, op in operations(self.curated)}
         bodies: dict[tuple[str, str], RequestBody] = {}
+        self._top_names = {
+            name
+            for method, path, op in operations(self.curated)
+            if "requestBody" in op
+            and (name := ref_name(self._body_schema(op))) is not None
+        }
         for method, path, op in operations(self.doc):
             if "requestBody" not in op:
                 continue
@@ -75,6 +81,12 @@ class RequestModels:
             return RequestBody(self._struct(schema["items"], mirror, fallback), "list")
         return RequestBody(self._struct(schema, mirror, fallback), "object")
 
+    @staticmethod
+    def _body_schema(op: dict[str, Any]) -> Schema:
+        content = op["requestBody"].get("content", {})
+        schema: Schema = content.get("application/json", {}).get("schema", {})
+        return schema
+
     def _curated_resolve_items(self, schema: Schema) -> Schema:
         # The curated body may be an array, or an anyOf of object and array.
         target = resolve(self.curated, schema)
@@ -89,8 +101,8 @@ class RequestModels:
 
     def _name_for(self, schema: Schema, mirror: Schema, fallback: str) -> str:
         curated = ref_name(mirror) if mirror else None
-        if curated is not None and curated in self.claimable:
-            return curated
+        if self._claims(curated, top=self._depth == 0):
+            return curated  # type: ignore[return-value]
         dto = ref_name(schema) or schema.get("title")
         if fallback:
             return fallback
@@ -98,16 +110,24 @@ class RequestModels:
             return re.sub(r"Dto$", "", dto) + "Request"
         return "Request"
 
-    def _struct(self, schema: Schema, mirror: Schema, fallback: str) -> str:
+    def _struct(
+        self, schema: Schema, mirror: Schema, fallback: str, inline: str = ""
+    ) -> str:
         dto = ref_name(schema)
         if dto is not None and dto in self._dto_names:
             return self._dto_names[dto]
 
         name = self._name_for(schema, mirror, fallback)
+        if name in self._pending and inline:
+            name = inline  # a body nested in its namesake
+        # Reserve the name while the nested bodies are named: they come first.
+        reserved = name not in self._pending
+        self._pending.add(name)
         resolved = resolve(self.doc, schema)
         mirror_props = self._curated_props(mirror)
         out = Struct(name)
         required = set(resolved.get("required", []))
+        self._depth += 1
         for key, prop in resolved.get("properties", {}).items():
             sub_mirror = mirror_props.get(key, {})
             annotation = self.type_of(prop, sub_mirror, name + pascal(key))
@@ -116,19 +136,32 @@ class RequestModels:
                 key, attribute(key), annotation, key in required, nullable
             )
 
-        name = self._register(out)
+        self._depth -= 1
+        if reserved:
+            self._pending.discard(name)
+        name = self._register(out, inline)
         if dto is not None:
             self._dto_names[dto] = name
         return name
 
-    def _register(self, struct: Struct) -> str:
+    def _register(self, struct: Struct, alternative: str = "") -> str:
         signature = repr(
             sorted(
                 (f.key, f.type, f.required, f.nullable) for f in struct.fields.values()
             )
         )
+        taken = struct.name in self.structs or struct.name in self.taken
+        taken = taken or struct.name in self._pending
+        if taken and self._signatures.get(struct.name) != signature and alternative:
+            # A nested body that differs from the top-level one of the same name
+            # (the variants inside CreateProductRequest): name it by its place.
+            struct.name = alternative
         base, n = struct.name, 2
-        while struct.name in self.structs or struct.name in self.taken:
+        while (
+            struct.name in self.structs
+            or struct.name in self.taken
+            or struct.name in self._pending
+        ):
             if self._signatures.get(struct.name) == signature:
                 return struct.name
             struct.name, n = f"{base}{n}", n + 1
@@ -154,6 +187,7 @@ class RequestModels:
                 ""
                 if ref_name(schema)
                 else self._inline_fallback(schema, mirror, inline),
+                inline,
             )
 
         variants = [
@@ -162,6 +196,12 @@ class RequestModels:
             if v.get("type") != "null"
         ]
         if variants:
+            if any(v.get("type") == "number" for v in variants):
+                # A number or its digits in a string: accept Decimal too, which
+                # the encoder writes as a JSON number.
+                variants = [v for v in variants if not _is_numeric_text(v)]
+                found = [self.type_of(v, mirror, inline) for v in variants]
+                return combine([*found, "Decimal"], set(self.structs))
             return combine(
                 [self.type_of(v, mirror, inline) for v in variants], set(self.structs)
             )
@@ -182,10 +222,17 @@ class RequestModels:
             return "dict[str, Any]"
         return {"integer": "int", "number": "float", "boolean": "bool"}.get(kind, "Any")
 
+    def _claims(self, curated: str | None, *, top: bool) -> bool:
+        # A curated name goes to the top-level body it names, before any nested
+        # body that the curated spec happens to describe with the same schema.
+        if curated is None or curated not in self.claimable:
+            return False
+        return top or curated not in self._top_names
+
     def _inline_fallback(self, schema: Schema, mirror: Schema, inline: str) -> str:
         curated = ref_name(self._curated_resolve_items(mirror)) if mirror else None
-        if curated is not None and curated in self.claimable:
-            return curated
+        if self._claims(curated, top=False):
+            return curated  # type: ignore[return-value]
         title = schema.get("title")
         if title:
             return re.sub(r"Dto$", "", title) + "Request"
@@ -197,9 +244,15 @@ class RequestModels:
             return "datetime"
         if fmt == "date":
             return "date"
-        if _NUMERIC_PATTERN.match(schema.get("pattern", "")):
-            return "Decimal"
         return "str"
+
+
+def _is_numeric_text(schema: Schema) -> bool:
+    # Beside a number variant, a plain string variant carries the same number as
+    # text (the gateway pins it with a digits pattern or a "not zero" pattern).
+    return schema.get("type") == "string" and not (
+        schema.get("enum") or schema.get("format")
+    )
 
 
 def _admits_null(schema: Schema) -> bool:

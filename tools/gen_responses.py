@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from gen_config import is_decimal_text
 from gen_spec import Schema, attribute, operations, pascal, ref_name, resolve
 
 STRING_LIKE = ("str", "Timestamp", "Decimal", "datetime", "date")
@@ -77,6 +78,7 @@ class ResponseModels:
         self.structs: dict[str, Struct] = {}
         self.enums: dict[str, Enum] = {}
         self._building: set[str] = set()
+        self._inline: dict[int, str] = {}
 
     # -- classification -------------------------------------------------------
 
@@ -120,9 +122,12 @@ class ResponseModels:
         self._building.add(name)
         out = Struct(name)
         types: dict[str, list[str]] = {}
-        for part in self._parts(schema):
+        for ctx, part in self._parts(name, schema):
             for key, prop in part.items():
-                types.setdefault(key, []).append(self.type_of(prop, name, key))
+                found = self.type_of(prop, ctx, key)
+                if found == "str" and is_decimal_text(ctx, key):
+                    found = "Decimal"
+                types.setdefault(key, []).append(found)
         for key, found in types.items():
             annotation = combine(found, set(self.structs) | self._building)
             attr = attribute(key)
@@ -136,16 +141,16 @@ class ResponseModels:
 
         return name
 
-    def _parts(self, schema: Schema) -> list[dict[str, Schema]]:
+    def _parts(self, name: str, schema: Schema) -> list[tuple[str, dict[str, Schema]]]:
         # Each variant separately, so a property typed differently across the
         # variants of a oneOf gets a union rather than the last variant's type.
+        # A named variant names the inline objects it holds.
         schema = resolve(self.doc, schema)
         variants = _non_null(schema.get("oneOf", []) + schema.get("anyOf", []))
         if variants and all(self.is_struct(v) for v in variants):
-            parts = [self.collect(v) for v in variants]
-            own = {k: v for k, v in schema.get("properties", {}).items()}
-            return [*parts, own]
-        return [self.collect(schema)]
+            parts = [(ref_name(v) or name, self.collect(v)) for v in variants]
+            return [*parts, (name, dict(schema.get("properties", {})))]
+        return [(name, self.collect(schema))]
 
     def type_of(self, schema: Schema, ctx: str, key: str) -> str:
         name = ref_name(schema)
@@ -157,16 +162,18 @@ class ResponseModels:
                 return self.struct(name, target)
             return self.type_of(target, ctx, key)
 
-        if (
-            "allOf" in schema
-            and len(schema["allOf"]) == 1
-            and "properties" not in schema
-        ):
+        own = "properties" in schema
+        if "allOf" in schema and len(schema["allOf"]) == 1 and not own:
             return self.type_of(schema["allOf"][0], ctx, key)
-        if self.is_struct(schema):
-            return self.struct(self._inline_name(ctx, key), schema)
-
         variants = _non_null(schema.get("oneOf", []) + schema.get("anyOf", []))
+        if len(variants) == 1 and not own and "allOf" not in schema:
+            return self.type_of(variants[0], ctx, key)
+        if self.is_struct(schema):
+            # The same inline object reached twice (through a oneOf that merges
+            # named variants) is one struct.
+            if id(schema) not in self._inline:
+                self._inline[id(schema)] = self._inline_name(ctx, key)
+            return self.struct(self._inline[id(schema)], schema)
         if variants:
             found = [self.type_of(v, ctx, key) for v in variants]
             return combine(found, set(self.structs) | self._building)

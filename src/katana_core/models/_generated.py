@@ -71,16 +71,18 @@ __all__ = [
     "CreateManufacturingOrderRequest",
     "CreateMaterialConfigRequest",
     "CreateMaterialRequest",
+    "CreateMaterialVariantRequest",
     "CreateOperatorRequest",
     "CreateOutsourcedPurchaseOrderRecipeRowRequest",
     "CreatePriceListCustomerRequest",
-    "CreatePriceListCustomerRequest2",
+    "CreatePriceListCustomerRequestPriceListCustomers",
     "CreatePriceListRequest",
     "CreatePriceListRowRequest",
-    "CreatePriceListRowRequest2",
+    "CreatePriceListRowRequestPriceListRows",
     "CreateProductOperationRowItem",
     "CreateProductOperationRowsRequest",
     "CreateProductRequest",
+    "CreateProductVariantRequest",
     "CreatePurchaseOrderAdditionalCostRowRequest",
     "CreatePurchaseOrderInitialStatus",
     "CreatePurchaseOrderRequest",
@@ -89,9 +91,9 @@ __all__ = [
     "CreateSalesOrderAddressRequest",
     "CreateSalesOrderFulfillmentRequest",
     "CreateSalesOrderRequest",
+    "CreateSalesOrderRequestSalesOrderRows",
     "CreateSalesOrderRowAttributeRequest",
     "CreateSalesOrderRowRequest",
-    "CreateSalesOrderRowRequest2",
     "CreateSalesOrderShippingFeeRequest",
     "CreateSalesOrderStatus",
     "CreateSalesReturnRequest",
@@ -105,17 +107,17 @@ __all__ = [
     "CreateServiceVariantRequest",
     "CreateStockAdjustmentRequest",
     "CreateStockAdjustmentRowRequest",
+    "CreateStockAdjustmentRowRequestTraceability",
     "CreateStockTransferRequest",
     "CreateStocktakeRequest",
+    "CreateStocktakeRequestStocktakeRows",
     "CreateStocktakeRowRequest",
-    "CreateStocktakeRowRequest2",
+    "CreateStocktakeRowRequestStocktakeRows",
     "CreateSupplierAddressRequest",
     "CreateSupplierRequest",
     "CreateTaxRateRequest",
     "CreateVariantAttributesRequest",
     "CreateVariantRequest",
-    "CreateVariantRequest2",
-    "CreateVariantRequest3",
     "CreateVariantRequestConfigAttributes",
     "CreateWebhookRequest",
     "CustomField",
@@ -123,7 +125,6 @@ __all__ = [
     "CustomFieldCollectionResourceType",
     "CustomFieldDefinition",
     "CustomFieldDefinitionListResponse",
-    "CustomFieldDefinitionOptions",
     "CustomFieldEntityType",
     "CustomFieldOptions",
     "CustomFieldType",
@@ -159,9 +160,7 @@ __all__ = [
     "GenericValidationError",
     "IngredientAvailability",
     "Inventory",
-    "InventoryDefaultStorageBin",
     "InventoryItem",
-    "InventoryItemSupplier",
     "InventoryItemType",
     "InventoryListResponse",
     "InventoryMovement",
@@ -176,7 +175,6 @@ __all__ = [
     "ItemVariantConfigRequest",
     "Location",
     "LocationAddress",
-    "LocationAddress2",
     "LocationListResponse",
     "MakeToOrderManufacturingOrderRequest",
     "ManufacturingOperationStatus",
@@ -198,7 +196,6 @@ __all__ = [
     "Material",
     "MaterialConfig",
     "MaterialListResponse",
-    "MaterialSupplier",
     "MaterialType",
     "MaxItemsValidationError",
     "MaxItemsValidationErrorInfo",
@@ -244,7 +241,6 @@ __all__ = [
     "ProductOperationRow",
     "ProductOperationRowListResponse",
     "ProductOperationType",
-    "ProductSupplier",
     "ProductType",
     "ProductionIngredientRequest",
     "ProductionOperationRequest",
@@ -302,7 +298,6 @@ __all__ = [
     "SalesOrderSearchWhere",
     "SalesOrderSearchWhereCustomFields",
     "SalesOrderShippingFee",
-    "SalesOrderShippingFee2",
     "SalesOrderShippingFeeListResponse",
     "SalesOrderStatus",
     "SalesReturn",
@@ -352,7 +347,6 @@ __all__ = [
     "TaxRate",
     "TaxRateListResponse",
     "TraceabilityRequest",
-    "TraceabilityRequest2",
     "TypeValidationError",
     "TypeValidationErrorInfo",
     "UnassignedBatchTransaction",
@@ -410,25 +404,6 @@ __all__ = [
     "UserInfo",
     "UserListResponse",
     "ValidationErrorDetail",
-    "ValidationErrorDetailInfo",
-    "ValidationErrorDetailInfo2",
-    "ValidationErrorDetailInfo3",
-    "ValidationErrorDetailInfo4",
-    "ValidationErrorDetailInfo5",
-    "ValidationErrorDetailInfo6",
-    "ValidationErrorDetailInfo7",
-    "ValidationErrorDetailInfo8",
-    "ValidationErrorDetailInfo9",
-    "ValidationErrorDetailInfo10",
-    "ValidationErrorDetailInfo11",
-    "ValidationErrorDetailInfo12",
-    "ValidationErrorDetailInfo13",
-    "ValidationErrorDetailInfo14",
-    "ValidationErrorDetailInfo15",
-    "ValidationErrorDetailInfo16",
-    "ValidationErrorDetailInfo17",
-    "ValidationErrorDetailInfo18",
-    "ValidationErrorDetailInfo19",
     "Variant",
     "VariantConfigAttributes",
     "VariantCustomFields",
@@ -439,8 +414,6 @@ __all__ = [
     "VariantResponseConfigAttributes",
     "VariantResponseCustomFields",
     "VariantResponseProductOrMaterial",
-    "VariantResponseProductOrMaterialSupplier",
-    "VariantResponseProductOrMaterialSupplier2",
     "VariantType",
     "Webhook",
     "WebhookEvent",
@@ -1200,86 +1173,86 @@ class CodedErrorResponse(KatanaModel, kw_only=True):
     code: str | None = None
 
 
-class ValidationErrorDetailInfo(KatanaModel, kw_only=True):
+class AdditionalPropertiesValidationErrorInfo(KatanaModel, kw_only=True):
     additionalProperty: str | None = None
 
 
-class ValidationErrorDetailInfo2(KatanaModel, kw_only=True):
+class ConstValidationErrorInfo(KatanaModel, kw_only=True):
     allowedValue: Any = None
 
 
-class ValidationErrorDetailInfo3(KatanaModel, kw_only=True):
+class DependenciesValidationErrorInfo(KatanaModel, kw_only=True):
     property: str | None = None
     missingProperty: str | None = None
     deps: str | None = None
     depsCount: int | None = None
 
 
-class ValidationErrorDetailInfo4(KatanaModel, kw_only=True):
+class EnumValidationErrorInfo(KatanaModel, kw_only=True):
     allowedValues: list[Any] | None = None
 
 
-class ValidationErrorDetailInfo5(KatanaModel, kw_only=True):
+class ExclusiveMaximumValidationErrorInfo(KatanaModel, kw_only=True):
     limit: Decimal | None = None
     comparison: str | None = None
 
 
-class ValidationErrorDetailInfo6(KatanaModel, kw_only=True):
+class ExclusiveMinimumValidationErrorInfo(KatanaModel, kw_only=True):
     limit: Decimal | None = None
     comparison: str | None = None
 
 
-class ValidationErrorDetailInfo7(KatanaModel, kw_only=True):
+class FormatValidationErrorInfo(KatanaModel, kw_only=True):
     format: str | None = None
 
 
-class ValidationErrorDetailInfo8(KatanaModel, kw_only=True):
+class MaxItemsValidationErrorInfo(KatanaModel, kw_only=True):
     limit: int | None = None
 
 
-class ValidationErrorDetailInfo9(KatanaModel, kw_only=True):
+class MaxLengthValidationErrorInfo(KatanaModel, kw_only=True):
     limit: int | None = None
 
 
-class ValidationErrorDetailInfo10(KatanaModel, kw_only=True):
+class MaximumValidationErrorInfo(KatanaModel, kw_only=True):
     limit: Decimal | None = None
     comparison: str | None = None
 
 
-class ValidationErrorDetailInfo11(KatanaModel, kw_only=True):
+class MinItemsValidationErrorInfo(KatanaModel, kw_only=True):
     limit: int | None = None
 
 
-class ValidationErrorDetailInfo12(KatanaModel, kw_only=True):
+class MinLengthValidationErrorInfo(KatanaModel, kw_only=True):
     limit: int | None = None
 
 
-class ValidationErrorDetailInfo13(KatanaModel, kw_only=True):
+class MinimumValidationErrorInfo(KatanaModel, kw_only=True):
     limit: Decimal | None = None
     comparison: str | None = None
 
 
-class ValidationErrorDetailInfo14(KatanaModel, kw_only=True):
+class MultipleOfValidationErrorInfo(KatanaModel, kw_only=True):
     multipleOf: Decimal | None = None
 
 
-class ValidationErrorDetailInfo15(KatanaModel, kw_only=True):
+class OneOfValidationErrorInfo(KatanaModel, kw_only=True):
     passingSchemas: list[int] | None = None
 
 
-class ValidationErrorDetailInfo16(KatanaModel, kw_only=True):
+class PatternValidationErrorInfo(KatanaModel, kw_only=True):
     pattern: str | None = None
 
 
-class ValidationErrorDetailInfo17(KatanaModel, kw_only=True):
+class RequiredValidationErrorInfo(KatanaModel, kw_only=True):
     missingProperty: str | None = None
 
 
-class ValidationErrorDetailInfo18(KatanaModel, kw_only=True):
+class TypeValidationErrorInfo(KatanaModel, kw_only=True):
     type: str | None = None
 
 
-class ValidationErrorDetailInfo19(KatanaModel, kw_only=True):
+class UniqueItemsValidationErrorInfo(KatanaModel, kw_only=True):
     i: int | None = None
     j: int | None = None
 
@@ -1305,20 +1278,12 @@ class BaseValidationError(KatanaModel, kw_only=True):
     message: str | None = None
 
 
-class AdditionalPropertiesValidationErrorInfo(KatanaModel, kw_only=True):
-    additionalProperty: str | None = None
-
-
 class AdditionalPropertiesValidationError(KatanaModel, kw_only=True):
     __katana_nested__ = ("info",)
     path: str | None = None
     code: str | None = None
     message: str | None = None
     info: AdditionalPropertiesValidationErrorInfo | None = None
-
-
-class ConstValidationErrorInfo(KatanaModel, kw_only=True):
-    allowedValue: Any = None
 
 
 class ConstValidationError(KatanaModel, kw_only=True):
@@ -1329,23 +1294,12 @@ class ConstValidationError(KatanaModel, kw_only=True):
     info: ConstValidationErrorInfo | None = None
 
 
-class DependenciesValidationErrorInfo(KatanaModel, kw_only=True):
-    property: str | None = None
-    missingProperty: str | None = None
-    deps: str | None = None
-    depsCount: int | None = None
-
-
 class DependenciesValidationError(KatanaModel, kw_only=True):
     __katana_nested__ = ("info",)
     path: str | None = None
     code: str | None = None
     message: str | None = None
     info: DependenciesValidationErrorInfo | None = None
-
-
-class EnumValidationErrorInfo(KatanaModel, kw_only=True):
-    allowedValues: list[Any] | None = None
 
 
 class EnumValidationError(KatanaModel, kw_only=True):
@@ -1356,22 +1310,12 @@ class EnumValidationError(KatanaModel, kw_only=True):
     info: EnumValidationErrorInfo | None = None
 
 
-class ExclusiveMaximumValidationErrorInfo(KatanaModel, kw_only=True):
-    limit: Decimal | None = None
-    comparison: str | None = None
-
-
 class ExclusiveMaximumValidationError(KatanaModel, kw_only=True):
     __katana_nested__ = ("info",)
     path: str | None = None
     code: str | None = None
     message: str | None = None
     info: ExclusiveMaximumValidationErrorInfo | None = None
-
-
-class ExclusiveMinimumValidationErrorInfo(KatanaModel, kw_only=True):
-    limit: Decimal | None = None
-    comparison: str | None = None
 
 
 class ExclusiveMinimumValidationError(KatanaModel, kw_only=True):
@@ -1382,20 +1326,12 @@ class ExclusiveMinimumValidationError(KatanaModel, kw_only=True):
     info: ExclusiveMinimumValidationErrorInfo | None = None
 
 
-class FormatValidationErrorInfo(KatanaModel, kw_only=True):
-    format: str | None = None
-
-
 class FormatValidationError(KatanaModel, kw_only=True):
     __katana_nested__ = ("info",)
     path: str | None = None
     code: str | None = None
     message: str | None = None
     info: FormatValidationErrorInfo | None = None
-
-
-class MaxItemsValidationErrorInfo(KatanaModel, kw_only=True):
-    limit: int | None = None
 
 
 class MaxItemsValidationError(KatanaModel, kw_only=True):
@@ -1406,21 +1342,12 @@ class MaxItemsValidationError(KatanaModel, kw_only=True):
     info: MaxItemsValidationErrorInfo | None = None
 
 
-class MaxLengthValidationErrorInfo(KatanaModel, kw_only=True):
-    limit: int | None = None
-
-
 class MaxLengthValidationError(KatanaModel, kw_only=True):
     __katana_nested__ = ("info",)
     path: str | None = None
     code: str | None = None
     message: str | None = None
     info: MaxLengthValidationErrorInfo | None = None
-
-
-class MaximumValidationErrorInfo(KatanaModel, kw_only=True):
-    limit: Decimal | None = None
-    comparison: str | None = None
 
 
 class MaximumValidationError(KatanaModel, kw_only=True):
@@ -1431,20 +1358,12 @@ class MaximumValidationError(KatanaModel, kw_only=True):
     info: MaximumValidationErrorInfo | None = None
 
 
-class MinItemsValidationErrorInfo(KatanaModel, kw_only=True):
-    limit: int | None = None
-
-
 class MinItemsValidationError(KatanaModel, kw_only=True):
     __katana_nested__ = ("info",)
     path: str | None = None
     code: str | None = None
     message: str | None = None
     info: MinItemsValidationErrorInfo | None = None
-
-
-class MinLengthValidationErrorInfo(KatanaModel, kw_only=True):
-    limit: int | None = None
 
 
 class MinLengthValidationError(KatanaModel, kw_only=True):
@@ -1455,21 +1374,12 @@ class MinLengthValidationError(KatanaModel, kw_only=True):
     info: MinLengthValidationErrorInfo | None = None
 
 
-class MinimumValidationErrorInfo(KatanaModel, kw_only=True):
-    limit: Decimal | None = None
-    comparison: str | None = None
-
-
 class MinimumValidationError(KatanaModel, kw_only=True):
     __katana_nested__ = ("info",)
     path: str | None = None
     code: str | None = None
     message: str | None = None
     info: MinimumValidationErrorInfo | None = None
-
-
-class MultipleOfValidationErrorInfo(KatanaModel, kw_only=True):
-    multipleOf: Decimal | None = None
 
 
 class MultipleOfValidationError(KatanaModel, kw_only=True):
@@ -1480,20 +1390,12 @@ class MultipleOfValidationError(KatanaModel, kw_only=True):
     info: MultipleOfValidationErrorInfo | None = None
 
 
-class OneOfValidationErrorInfo(KatanaModel, kw_only=True):
-    passingSchemas: list[int] | None = None
-
-
 class OneOfValidationError(KatanaModel, kw_only=True):
     __katana_nested__ = ("info",)
     path: str | None = None
     code: str | None = None
     message: str | None = None
     info: OneOfValidationErrorInfo | None = None
-
-
-class PatternValidationErrorInfo(KatanaModel, kw_only=True):
-    pattern: str | None = None
 
 
 class PatternValidationError(KatanaModel, kw_only=True):
@@ -1504,10 +1406,6 @@ class PatternValidationError(KatanaModel, kw_only=True):
     info: PatternValidationErrorInfo | None = None
 
 
-class RequiredValidationErrorInfo(KatanaModel, kw_only=True):
-    missingProperty: str | None = None
-
-
 class RequiredValidationError(KatanaModel, kw_only=True):
     __katana_nested__ = ("info",)
     path: str | None = None
@@ -1516,21 +1414,12 @@ class RequiredValidationError(KatanaModel, kw_only=True):
     info: RequiredValidationErrorInfo | None = None
 
 
-class TypeValidationErrorInfo(KatanaModel, kw_only=True):
-    type: str | None = None
-
-
 class TypeValidationError(KatanaModel, kw_only=True):
     __katana_nested__ = ("info",)
     path: str | None = None
     code: str | None = None
     message: str | None = None
     info: TypeValidationErrorInfo | None = None
-
-
-class UniqueItemsValidationErrorInfo(KatanaModel, kw_only=True):
-    i: int | None = None
-    j: int | None = None
 
 
 class UniqueItemsValidationError(KatanaModel, kw_only=True):
@@ -1671,7 +1560,7 @@ class StorageBinResponse(KatanaModel, kw_only=True):
 class BinTransferTraceability(KatanaModel, kw_only=True):
     batch_id: int | None = None
     serial_number_id: int | None = None
-    quantity: str | None = None
+    quantity: Decimal | None = None
 
 
 class BinTransferRow(KatanaModel, kw_only=True):
@@ -1687,7 +1576,7 @@ class BinTransferRow(KatanaModel, kw_only=True):
     bin_transfer_id: int | None = None
     location_id: int | None = None
     variant_id: int | None = None
-    quantity: str | None = None
+    quantity: Decimal | None = None
     source_bin_location_id: int | None = None
     target_bin_location_id: int | None = None
     traceability: list[BinTransferTraceability] | None = None
@@ -1830,16 +1719,6 @@ class LocationAddress(KatanaModel, kw_only=True):
     zip: str | None = None
 
 
-class LocationAddress2(KatanaModel, kw_only=True):
-    id: int | None = None
-    city: str | None = None
-    country: str | None = None
-    line_1: str | None = None
-    line_2: str | None = None
-    state: str | None = None
-    zip: str | None = None
-
-
 class Location(KatanaModel, kw_only=True):
     __katana_dates__ = ("created_at", "updated_at", "deleted_at")
     __katana_nested__ = ("address",)
@@ -1850,14 +1729,14 @@ class Location(KatanaModel, kw_only=True):
     name: str | None = None
     legal_name: str | None = None
     address_id: int | None = None
-    address: LocationAddress2 | None = None
+    address: LocationAddress | None = None
     is_primary: bool | None = None
     sales_allowed: bool | None = None
     purchase_allowed: bool | None = None
     manufacturing_allowed: bool | None = None
 
 
-class InventoryDefaultStorageBin(KatanaModel, kw_only=True):
+class VariantDefaultStorageBinLinkResponse(KatanaModel, kw_only=True):
     __katana_dates__ = ("created_at", "updated_at", "deleted_at")
     id: int | None = None
     bin_name: str | None = None
@@ -1885,7 +1764,7 @@ class Inventory(KatanaModel, kw_only=True):
     variant: Variant | None = None
     location: Location | None = None
     archived_at: Timestamp | None = None
-    default_storage_bin: InventoryDefaultStorageBin | None = None
+    default_storage_bin: VariantDefaultStorageBinLinkResponse | None = None
 
 
 class InventoryListResponse(KatanaModel, kw_only=True):
@@ -1895,14 +1774,14 @@ class InventoryListResponse(KatanaModel, kw_only=True):
 class InventoryReorderPoint(KatanaModel, kw_only=True):
     location_id: int | None = None
     variant_id: int | None = None
-    value: str | None = None
+    value: Decimal | None = None
 
 
 class InventoryReorderPointResponse(KatanaModel, kw_only=True):
     __katana_dates__ = ("created_at", "updated_at", "deleted_at")
     location_id: int | None = None
     variant_id: int | None = None
-    value: str | None = None
+    value: Decimal | None = None
     id: int | None = None
     created_at: Timestamp | None = None
     updated_at: Timestamp | None = None
@@ -1912,14 +1791,14 @@ class InventoryReorderPointResponse(KatanaModel, kw_only=True):
 class InventorySafetyStockLevel(KatanaModel, kw_only=True):
     location_id: int | None = None
     variant_id: int | None = None
-    value: str | None = None
+    value: Decimal | None = None
 
 
 class InventorySafetyStockLevelResponse(KatanaModel, kw_only=True):
     __katana_dates__ = ("created_at", "updated_at", "deleted_at")
     location_id: int | None = None
     variant_id: int | None = None
-    value: str | None = None
+    value: Decimal | None = None
     id: int | None = None
     created_at: Timestamp | None = None
     updated_at: Timestamp | None = None
@@ -2050,15 +1929,15 @@ class ManufacturingOrderOperationRow(KatanaModel, kw_only=True):
     assigned_operators: list[AssignedOperator] | None = None
     completed_by_operators: list[AssignedOperator] | None = None
     active_operator_id: Decimal | None = None
-    planned_time_per_unit: str | None = None
-    planned_time_parameter: str | None = None
-    total_actual_time: str | None = None
-    planned_cost_per_unit: str | None = None
-    total_actual_cost: str | None = None
+    planned_time_per_unit: Decimal | None = None
+    planned_time_parameter: Decimal | None = None
+    total_actual_time: Decimal | None = None
+    planned_cost_per_unit: Decimal | None = None
+    total_actual_cost: Decimal | None = None
     total_consumed_time: Decimal | None = None
     total_remaining_time: Decimal | None = None
-    cost_per_hour: str | None = None
-    cost_parameter: str | None = None
+    cost_per_hour: Decimal | None = None
+    cost_parameter: Decimal | None = None
     group_boundary: Decimal | None = None
     is_status_actionable: bool | None = None
     completed_at: Timestamp | None = None
@@ -2081,15 +1960,15 @@ class ManufacturingOrderOperationRowResponse(KatanaModel, kw_only=True):
     assigned_operators: list[AssignedOperator] | None = None
     completed_by_operators: list[AssignedOperator] | None = None
     active_operator_id: Decimal | None = None
-    planned_time_per_unit: str | None = None
-    planned_time_parameter: str | None = None
-    total_actual_time: str | None = None
-    planned_cost_per_unit: str | None = None
-    total_actual_cost: str | None = None
+    planned_time_per_unit: Decimal | None = None
+    planned_time_parameter: Decimal | None = None
+    total_actual_time: Decimal | None = None
+    planned_cost_per_unit: Decimal | None = None
+    total_actual_cost: Decimal | None = None
     total_consumed_time: Decimal | None = None
     total_remaining_time: Decimal | None = None
-    cost_per_hour: str | None = None
-    cost_parameter: str | None = None
+    cost_per_hour: Decimal | None = None
+    cost_parameter: Decimal | None = None
     group_boundary: Decimal | None = None
     is_status_actionable: bool | None = None
     completed_at: Timestamp | None = None
@@ -2114,12 +1993,12 @@ class ManufacturingOrderRecipeRow(KatanaModel, kw_only=True):
     manufacturing_order_id: int | None = None
     variant_id: int | None = None
     notes: str | None = None
-    planned_quantity_per_unit: str | None = None
-    total_actual_quantity: str | None = None
+    planned_quantity_per_unit: Decimal | None = None
+    total_actual_quantity: Decimal | None = None
     ingredient_availability: str | None = None
     ingredient_expected_date: Timestamp | None = None
     batch_transactions: list[ManufacturingOrderRecipeRowBatchTransactions] | None = None
-    cost: str | None = None
+    cost: Decimal | None = None
     total_consumed_quantity: Decimal | None = None
     total_remaining_quantity: Decimal | None = None
     created_at: Timestamp | None = None
@@ -2181,7 +2060,7 @@ class SupplierAddress(KatanaModel, kw_only=True):
     deleted_at: Timestamp | None = None
 
 
-class InventoryItemSupplier(KatanaModel, kw_only=True):
+class Supplier(KatanaModel, kw_only=True):
     __katana_dates__ = ("created_at", "updated_at", "deleted_at")
     name: str | None = None
     email: str | None = None
@@ -2211,27 +2090,12 @@ class InventoryItem(KatanaModel, kw_only=True):
     additional_info: str | None = None
     batch_tracked: bool | None = None
     purchase_uom: str | None = None
-    purchase_uom_conversion_rate: str | None = None
+    purchase_uom_conversion_rate: Decimal | None = None
     custom_field_collection_id: int | None = None
     variants: list[Variant] | None = None
     configs: list[ItemConfig] | None = None
-    supplier: InventoryItemSupplier | None = None
+    supplier: Supplier | None = None
     type: str | None = None
-
-
-class MaterialSupplier(KatanaModel, kw_only=True):
-    __katana_dates__ = ("created_at", "updated_at", "deleted_at")
-    name: str | None = None
-    email: str | None = None
-    phone: str | None = None
-    currency: str | None = None
-    comment: str | None = None
-    default_address_id: int | None = None
-    addresses: list[SupplierAddress] | None = None
-    id: int | None = None
-    created_at: Timestamp | None = None
-    updated_at: Timestamp | None = None
-    deleted_at: Timestamp | None = None
 
 
 class Material(KatanaModel, kw_only=True):
@@ -2249,11 +2113,11 @@ class Material(KatanaModel, kw_only=True):
     additional_info: str | None = None
     batch_tracked: bool | None = None
     purchase_uom: str | None = None
-    purchase_uom_conversion_rate: str | None = None
+    purchase_uom_conversion_rate: Decimal | None = None
     custom_field_collection_id: int | None = None
     variants: list[Variant] | None = None
     configs: list[ItemConfig] | None = None
-    supplier: MaterialSupplier | None = None
+    supplier: Supplier | None = None
     type: str | None = None
     deleted_at: Timestamp | None = None
     serial_tracked: bool | None = None
@@ -2280,21 +2144,6 @@ class NegativeStockListResponse(KatanaModel, kw_only=True):
     data: list[NegativeStock] | None = None
 
 
-class ProductSupplier(KatanaModel, kw_only=True):
-    __katana_dates__ = ("created_at", "updated_at", "deleted_at")
-    name: str | None = None
-    email: str | None = None
-    phone: str | None = None
-    currency: str | None = None
-    comment: str | None = None
-    default_address_id: int | None = None
-    addresses: list[SupplierAddress] | None = None
-    id: int | None = None
-    created_at: Timestamp | None = None
-    updated_at: Timestamp | None = None
-    deleted_at: Timestamp | None = None
-
-
 class Product(KatanaModel, kw_only=True):
     __katana_dates__ = ("created_at", "updated_at", "archived_at", "deleted_at")
     __katana_nested__ = ("supplier",)
@@ -2310,11 +2159,11 @@ class Product(KatanaModel, kw_only=True):
     additional_info: str | None = None
     batch_tracked: bool | None = None
     purchase_uom: str | None = None
-    purchase_uom_conversion_rate: str | None = None
+    purchase_uom_conversion_rate: Decimal | None = None
     custom_field_collection_id: int | None = None
     variants: list[Variant] | None = None
     configs: list[ItemConfig] | None = None
-    supplier: ProductSupplier | None = None
+    supplier: Supplier | None = None
     type: str | None = None
     is_producible: bool | None = None
     is_purchasable: bool | None = None
@@ -2364,21 +2213,6 @@ class PurchaseOrderRow(KatanaModel, kw_only=True):
     location_id: int | None = None
     landed_cost: Decimal | None = None
     group_id: int | None = None
-    created_at: Timestamp | None = None
-    updated_at: Timestamp | None = None
-    deleted_at: Timestamp | None = None
-
-
-class Supplier(KatanaModel, kw_only=True):
-    __katana_dates__ = ("created_at", "updated_at", "deleted_at")
-    name: str | None = None
-    email: str | None = None
-    phone: str | None = None
-    currency: str | None = None
-    comment: str | None = None
-    default_address_id: int | None = None
-    addresses: list[SupplierAddress] | None = None
-    id: int | None = None
     created_at: Timestamp | None = None
     updated_at: Timestamp | None = None
     deleted_at: Timestamp | None = None
@@ -2601,38 +2435,9 @@ class VariantResponseCustomFields(KatanaModel, kw_only=True):
     field_value: str | None = None
 
 
-class VariantResponseProductOrMaterialSupplier(KatanaModel, kw_only=True):
-    __katana_dates__ = ("created_at", "updated_at", "deleted_at")
-    name: str | None = None
-    email: str | None = None
-    phone: str | None = None
-    currency: str | None = None
-    comment: str | None = None
-    default_address_id: int | None = None
-    addresses: list[SupplierAddress] | None = None
-    id: int | None = None
-    created_at: Timestamp | None = None
-    updated_at: Timestamp | None = None
-    deleted_at: Timestamp | None = None
-
-
-class VariantResponseProductOrMaterialSupplier2(KatanaModel, kw_only=True):
-    __katana_dates__ = ("created_at", "updated_at", "deleted_at")
-    name: str | None = None
-    email: str | None = None
-    phone: str | None = None
-    currency: str | None = None
-    comment: str | None = None
-    default_address_id: int | None = None
-    addresses: list[SupplierAddress] | None = None
-    id: int | None = None
-    created_at: Timestamp | None = None
-    updated_at: Timestamp | None = None
-    deleted_at: Timestamp | None = None
-
-
 class VariantResponseProductOrMaterial(KatanaModel, kw_only=True):
     __katana_dates__ = ("created_at", "updated_at", "archived_at", "deleted_at")
+    __katana_nested__ = ("supplier",)
     id: int | None = None
     created_at: Timestamp | None = None
     updated_at: Timestamp | None = None
@@ -2645,11 +2450,11 @@ class VariantResponseProductOrMaterial(KatanaModel, kw_only=True):
     additional_info: str | None = None
     batch_tracked: bool | None = None
     purchase_uom: str | None = None
-    purchase_uom_conversion_rate: str | None = None
+    purchase_uom_conversion_rate: Decimal | None = None
     custom_field_collection_id: int | None = None
     variants: list[Variant] | None = None
     configs: list[ItemConfig] | None = None
-    supplier: Any = None
+    supplier: Supplier | None = None
     type: str | None = None
     is_producible: bool | None = None
     is_purchasable: bool | None = None
@@ -2686,17 +2491,6 @@ class VariantResponse(KatanaModel, kw_only=True):
 
 class VariantListResponse(KatanaModel, kw_only=True):
     data: list[VariantResponse] | None = None
-
-
-class VariantDefaultStorageBinLinkResponse(KatanaModel, kw_only=True):
-    __katana_dates__ = ("created_at", "updated_at", "deleted_at")
-    id: int | None = None
-    bin_name: str | None = None
-    variant_id: int | None = None
-    storage_bin_id: int | None = None
-    created_at: Timestamp | None = None
-    updated_at: Timestamp | None = None
-    deleted_at: Timestamp | None = None
 
 
 class WebhookEventPayloadObject(KatanaModel, kw_only=True):
@@ -2849,11 +2643,11 @@ class SalesOrderRow(KatanaModel, kw_only=True):
     location_id: int | None = None
     product_availability: str | None = None
     product_expected_date: Timestamp | None = None
-    price_per_unit: str | None = None
+    price_per_unit: Decimal | None = None
     price_per_unit_in_base_currency: Decimal | None = None
     total: Decimal | None = None
     total_in_base_currency: Decimal | None = None
-    total_discount: str | None = None
+    total_discount: Decimal | None = None
     cogs_value: str | None = None
     attributes: list[SalesOrderRowAttributes] | None = None
     batch_transactions: list[SalesOrderRowBatchTransactions] | None = None
@@ -2870,10 +2664,10 @@ class SalesOrderRow(KatanaModel, kw_only=True):
     deleted_at: Timestamp | None = None
 
 
-class SalesOrderShippingFee2(KatanaModel, kw_only=True):
+class SalesOrderShippingFee(KatanaModel, kw_only=True):
     id: int | None = None
     sales_order_id: int | None = None
-    amount: str | None = None
+    amount: Decimal | None = None
     tax_rate_id: int | None = None
     description: str | None = None
 
@@ -2942,7 +2736,7 @@ class SalesOrder(KatanaModel, kw_only=True):
     billing_address_id: int | None = None
     shipping_address_id: int | None = None
     linked_manufacturing_order_id: int | None = None
-    shipping_fee: SalesOrderShippingFee2 | None = None
+    shipping_fee: SalesOrderShippingFee | None = None
     addresses: list[SalesOrderAddress] | None = None
     custom_fields: dict[str, Any] | None = None
     created_at: Timestamp | None = None
@@ -3115,7 +2909,7 @@ class ProductOperationRow(KatanaModel, kw_only=True):
     planned_time_per_unit: Decimal | None = None
     planned_time_parameter: Decimal | None = None
     rank: int | None = None
-    group_boundary: str | None = None
+    group_boundary: Decimal | None = None
     created_at: Timestamp | None = None
     updated_at: Timestamp | None = None
 
@@ -3217,7 +3011,7 @@ class CustomFieldChoice(KatanaModel, kw_only=True):
     deleted: bool | None = None
 
 
-class CustomFieldDefinitionOptions(KatanaModel, kw_only=True):
+class CustomFieldOptions(KatanaModel, kw_only=True):
     choices: list[CustomFieldChoice] | None = None
 
 
@@ -3230,7 +3024,7 @@ class CustomFieldDefinition(KatanaModel, kw_only=True):
     entity_type: str | None = None
     source: str | None = None
     description: str | None = None
-    options: CustomFieldDefinitionOptions | None = None
+    options: CustomFieldOptions | None = None
     created_at: Timestamp | None = None
     updated_at: Timestamp | None = None
     deleted_at: Timestamp | None = None
@@ -3238,10 +3032,6 @@ class CustomFieldDefinition(KatanaModel, kw_only=True):
 
 class CustomFieldDefinitionListResponse(KatanaModel, kw_only=True):
     data: list[CustomFieldDefinition] | None = None
-
-
-class CustomFieldOptions(KatanaModel, kw_only=True):
-    choices: list[CustomFieldChoice] | None = None
 
 
 class Stocktake(KatanaModel, kw_only=True):
@@ -3317,7 +3107,7 @@ class SalesReturnRow(KatanaModel, kw_only=True):
     variant_id: int | None = None
     fulfillment_row_id: int | None = None
     sales_order_row_id: int | None = None
-    quantity: str | None = None
+    quantity: Decimal | None = None
     net_price_per_unit: str | None = None
     reason_id: int | None = None
     restock_location_id: int | None = None
@@ -3473,14 +3263,6 @@ class SalesOrderAccountingMetadata(KatanaModel, kw_only=True):
 
 class SalesOrderAccountingMetadataListResponse(KatanaModel, kw_only=True):
     data: list[SalesOrderAccountingMetadata] | None = None
-
-
-class SalesOrderShippingFee(KatanaModel, kw_only=True):
-    id: int | None = None
-    sales_order_id: int | None = None
-    amount: str | None = None
-    tax_rate_id: int | None = None
-    description: str | None = None
 
 
 class SalesOrderShippingFeeListResponse(KatanaModel, kw_only=True):
@@ -3900,7 +3682,7 @@ class CustomFieldValueRequest(KatanaRequest, kw_only=True):
     field_value: str
 
 
-class CreateVariantRequest(KatanaRequest, kw_only=True):
+class CreateMaterialVariantRequest(KatanaRequest, kw_only=True):
     config_attributes: list[CreateVariantAttributesRequest] | UnsetType = UNSET
     custom_fields: list[CustomFieldValueRequest] | UnsetType = UNSET
     internal_barcode: str | UnsetType = UNSET
@@ -3924,7 +3706,7 @@ class CreateMaterialRequest(KatanaRequest, kw_only=True):
     purchase_uom: str | UnsetType | None = UNSET
     purchase_uom_conversion_rate: float | UnsetType = UNSET
     uom: str | UnsetType = UNSET
-    variants: list[CreateVariantRequest]
+    variants: list[CreateMaterialVariantRequest]
 
 
 class ItemVariantConfigRequest(KatanaRequest, kw_only=True):
@@ -3983,12 +3765,12 @@ class UpdatePurchaseOrderAdditionalCostRowRequest(KatanaRequest, kw_only=True):
     tax_rate_id: int | UnsetType = UNSET
 
 
-class CreatePriceListCustomerRequest(KatanaRequest, kw_only=True):
+class CreatePriceListCustomerRequestPriceListCustomers(KatanaRequest, kw_only=True):
     customer_id: float
 
 
-class CreatePriceListCustomerRequest2(KatanaRequest, kw_only=True):
-    price_list_customers: list[CreatePriceListCustomerRequest]
+class CreatePriceListCustomerRequest(KatanaRequest, kw_only=True):
+    price_list_customers: list[CreatePriceListCustomerRequestPriceListCustomers]
     price_list_id: float
 
 
@@ -3996,15 +3778,15 @@ class UpdatePriceListCustomerRequest(KatanaRequest, kw_only=True):
     customer_id: float
 
 
-class CreatePriceListRowRequest(KatanaRequest, kw_only=True):
+class CreatePriceListRowRequestPriceListRows(KatanaRequest, kw_only=True):
     adjustment_method: str
     amount: float
     variant_id: float
 
 
-class CreatePriceListRowRequest2(KatanaRequest, kw_only=True):
+class CreatePriceListRowRequest(KatanaRequest, kw_only=True):
     price_list_id: float
-    price_list_rows: list[CreatePriceListRowRequest]
+    price_list_rows: list[CreatePriceListRowRequestPriceListRows]
 
 
 class UpdatePriceListRowRequest(KatanaRequest, kw_only=True):
@@ -4063,7 +3845,7 @@ class CreateMaterialConfigRequest(KatanaRequest, kw_only=True):
     values: list[str]
 
 
-class CreateVariantRequest2(KatanaRequest, kw_only=True):
+class CreateProductVariantRequest(KatanaRequest, kw_only=True):
     config_attributes: list[CreateVariantAttributesRequest] | UnsetType = UNSET
     custom_fields: list[CustomFieldValueRequest] | UnsetType = UNSET
     internal_barcode: str | UnsetType = UNSET
@@ -4093,7 +3875,7 @@ class CreateProductRequest(KatanaRequest, kw_only=True):
     purchase_uom_conversion_rate: float | UnsetType = UNSET
     serial_tracked: bool | UnsetType = UNSET
     uom: str | UnsetType = UNSET
-    variants: list[CreateVariantRequest2]
+    variants: list[CreateProductVariantRequest]
 
 
 class UpdateProductRequest(KatanaRequest, kw_only=True):
@@ -4306,54 +4088,54 @@ class CreateSalesOrderRowRequest(KatanaRequest, kw_only=True):
 
 
 class SearchPredicate(KatanaRequest, kw_only=True):
-    between: list[str | float | bool] | UnsetType = UNSET
+    between: list[float | bool | Decimal] | UnsetType = UNSET
     gt: Any = UNSET
     gte: Any = UNSET
     ilike: str | UnsetType = UNSET
-    inq: list[str | float | bool] | UnsetType = UNSET
+    inq: list[float | bool | Decimal] | UnsetType = UNSET
     like: str | UnsetType = UNSET
     lt: Any = UNSET
     lte: Any = UNSET
     neq: Any = UNSET
-    nin: list[str | float | bool] | UnsetType = UNSET
+    nin: list[float | bool | Decimal] | UnsetType = UNSET
 
 
 class SalesOrderRowSearchWhereCustomFields(KatanaRequest, kw_only=True):
-    between: list[str | float | bool] | UnsetType = UNSET
+    between: list[float | bool | Decimal] | UnsetType = UNSET
     gt: Any = UNSET
     gte: Any = UNSET
     ilike: str | UnsetType = UNSET
-    inq: list[str | float | bool] | UnsetType = UNSET
+    inq: list[float | bool | Decimal] | UnsetType = UNSET
     like: str | UnsetType = UNSET
     lt: Any = UNSET
     lte: Any = UNSET
     neq: Any = UNSET
-    nin: list[str | float | bool] | UnsetType = UNSET
+    nin: list[float | bool | Decimal] | UnsetType = UNSET
 
 
 class SalesOrderRowSearchWhere(KatanaRequest, kw_only=True):
     and_: list[dict[str, Any]] | UnsetType = msgspec.field(default=UNSET, name="and")
-    created_at: str | float | bool | SearchPredicate | UnsetType | None = UNSET
-    currency: str | float | bool | SearchPredicate | UnsetType | None = UNSET
+    created_at: float | bool | SearchPredicate | Decimal | UnsetType | None = UNSET
+    currency: float | bool | SearchPredicate | Decimal | UnsetType | None = UNSET
     custom_fields: (
-        str | float | bool | SalesOrderRowSearchWhereCustomFields | UnsetType | None
+        float | bool | SalesOrderRowSearchWhereCustomFields | Decimal | UnsetType | None
     ) = UNSET
-    delivery_date: str | float | bool | SearchPredicate | UnsetType | None = UNSET
-    id: str | float | bool | SearchPredicate | UnsetType | None = UNSET
-    location_id: str | float | bool | SearchPredicate | UnsetType | None = UNSET
+    delivery_date: float | bool | SearchPredicate | Decimal | UnsetType | None = UNSET
+    id: float | bool | SearchPredicate | Decimal | UnsetType | None = UNSET
+    location_id: float | bool | SearchPredicate | Decimal | UnsetType | None = UNSET
     or_: list[dict[str, Any]] | UnsetType = msgspec.field(default=UNSET, name="or")
-    price_per_unit: str | float | bool | SearchPredicate | UnsetType | None = UNSET
-    product_availability: str | float | bool | SearchPredicate | UnsetType | None = (
-        UNSET
-    )
-    quantity: str | float | bool | SearchPredicate | UnsetType | None = UNSET
-    sales_order_id: str | float | bool | SearchPredicate | UnsetType | None = UNSET
-    shipping_date: str | float | bool | SearchPredicate | UnsetType | None = UNSET
-    tax_rate: str | float | bool | SearchPredicate | UnsetType | None = UNSET
-    tax_rate_id: str | float | bool | SearchPredicate | UnsetType | None = UNSET
-    total_discount: str | float | bool | SearchPredicate | UnsetType | None = UNSET
-    updated_at: str | float | bool | SearchPredicate | UnsetType | None = UNSET
-    variant_id: str | float | bool | SearchPredicate | UnsetType | None = UNSET
+    price_per_unit: float | bool | SearchPredicate | Decimal | UnsetType | None = UNSET
+    product_availability: (
+        float | bool | SearchPredicate | Decimal | UnsetType | None
+    ) = UNSET
+    quantity: float | bool | SearchPredicate | Decimal | UnsetType | None = UNSET
+    sales_order_id: float | bool | SearchPredicate | Decimal | UnsetType | None = UNSET
+    shipping_date: float | bool | SearchPredicate | Decimal | UnsetType | None = UNSET
+    tax_rate: float | bool | SearchPredicate | Decimal | UnsetType | None = UNSET
+    tax_rate_id: float | bool | SearchPredicate | Decimal | UnsetType | None = UNSET
+    total_discount: float | bool | SearchPredicate | Decimal | UnsetType | None = UNSET
+    updated_at: float | bool | SearchPredicate | Decimal | UnsetType | None = UNSET
+    variant_id: float | bool | SearchPredicate | Decimal | UnsetType | None = UNSET
 
 
 class SalesOrderRowSearchFilter(KatanaRequest, kw_only=True):
@@ -4415,7 +4197,7 @@ class AddressWithinSalesOrderCreateRequest(KatanaRequest, kw_only=True):
     zip: str | UnsetType | None = UNSET
 
 
-class CreateSalesOrderRowRequest2(KatanaRequest, kw_only=True):
+class CreateSalesOrderRequestSalesOrderRows(KatanaRequest, kw_only=True):
     attributes: list[CreateSalesOrderRowAttributeRequest] | UnsetType = UNSET
     custom_fields: dict[str, Any] | UnsetType | None = UNSET
     location_id: int | UnsetType = UNSET
@@ -4440,60 +4222,68 @@ class CreateSalesOrderRequest(KatanaRequest, kw_only=True):
     location_id: int | UnsetType = UNSET
     order_created_date: str | UnsetType = UNSET
     order_no: str | UnsetType = UNSET
-    sales_order_rows: list[CreateSalesOrderRowRequest2]
+    sales_order_rows: list[CreateSalesOrderRequestSalesOrderRows]
     status: str | UnsetType = UNSET
     tracking_number: str | UnsetType | None = UNSET
     tracking_number_url: str | UnsetType | None = UNSET
 
 
 class SalesOrderSearchWhereCustomFields(KatanaRequest, kw_only=True):
-    between: list[str | float | bool] | UnsetType = UNSET
+    between: list[float | bool | Decimal] | UnsetType = UNSET
     gt: Any = UNSET
     gte: Any = UNSET
     ilike: str | UnsetType = UNSET
-    inq: list[str | float | bool] | UnsetType = UNSET
+    inq: list[float | bool | Decimal] | UnsetType = UNSET
     like: str | UnsetType = UNSET
     lt: Any = UNSET
     lte: Any = UNSET
     neq: Any = UNSET
-    nin: list[str | float | bool] | UnsetType = UNSET
+    nin: list[float | bool | Decimal] | UnsetType = UNSET
 
 
 class SalesOrderSearchWhere(KatanaRequest, kw_only=True):
     and_: list[dict[str, Any]] | UnsetType = msgspec.field(default=UNSET, name="and")
-    created_at: str | float | bool | SearchPredicate | UnsetType | None = UNSET
-    currency: str | float | bool | SearchPredicate | UnsetType | None = UNSET
+    created_at: float | bool | SearchPredicate | Decimal | UnsetType | None = UNSET
+    currency: float | bool | SearchPredicate | Decimal | UnsetType | None = UNSET
     custom_fields: (
-        str | float | bool | SalesOrderSearchWhereCustomFields | UnsetType | None
+        float | bool | SalesOrderSearchWhereCustomFields | Decimal | UnsetType | None
     ) = UNSET
-    customer_id: str | float | bool | SearchPredicate | UnsetType | None = UNSET
-    customer_ref: str | float | bool | SearchPredicate | UnsetType | None = UNSET
-    delivery_date: str | float | bool | SearchPredicate | UnsetType | None = UNSET
-    ecommerce_order_id: str | float | bool | SearchPredicate | UnsetType | None = UNSET
-    ecommerce_order_type: str | float | bool | SearchPredicate | UnsetType | None = (
+    customer_id: float | bool | SearchPredicate | Decimal | UnsetType | None = UNSET
+    customer_ref: float | bool | SearchPredicate | Decimal | UnsetType | None = UNSET
+    delivery_date: float | bool | SearchPredicate | Decimal | UnsetType | None = UNSET
+    ecommerce_order_id: float | bool | SearchPredicate | Decimal | UnsetType | None = (
         UNSET
     )
-    ecommerce_store_name: str | float | bool | SearchPredicate | UnsetType | None = (
+    ecommerce_order_type: (
+        float | bool | SearchPredicate | Decimal | UnsetType | None
+    ) = UNSET
+    ecommerce_store_name: (
+        float | bool | SearchPredicate | Decimal | UnsetType | None
+    ) = UNSET
+    id: float | bool | SearchPredicate | Decimal | UnsetType | None = UNSET
+    ingredient_availability: (
+        float | bool | SearchPredicate | Decimal | UnsetType | None
+    ) = UNSET
+    invoicing_status: float | bool | SearchPredicate | Decimal | UnsetType | None = (
         UNSET
     )
-    id: str | float | bool | SearchPredicate | UnsetType | None = UNSET
-    ingredient_availability: str | float | bool | SearchPredicate | UnsetType | None = (
-        UNSET
-    )
-    invoicing_status: str | float | bool | SearchPredicate | UnsetType | None = UNSET
-    location_id: str | float | bool | SearchPredicate | UnsetType | None = UNSET
+    location_id: float | bool | SearchPredicate | Decimal | UnsetType | None = UNSET
     or_: list[dict[str, Any]] | UnsetType = msgspec.field(default=UNSET, name="or")
-    order_created_date: str | float | bool | SearchPredicate | UnsetType | None = UNSET
-    order_no: str | float | bool | SearchPredicate | UnsetType | None = UNSET
-    picked_date: str | float | bool | SearchPredicate | UnsetType | None = UNSET
-    product_availability: str | float | bool | SearchPredicate | UnsetType | None = (
+    order_created_date: float | bool | SearchPredicate | Decimal | UnsetType | None = (
         UNSET
     )
-    production_status: str | float | bool | SearchPredicate | UnsetType | None = UNSET
-    source: str | float | bool | SearchPredicate | UnsetType | None = UNSET
-    status: str | float | bool | SearchPredicate | UnsetType | None = UNSET
-    tracking_number: str | float | bool | SearchPredicate | UnsetType | None = UNSET
-    updated_at: str | float | bool | SearchPredicate | UnsetType | None = UNSET
+    order_no: float | bool | SearchPredicate | Decimal | UnsetType | None = UNSET
+    picked_date: float | bool | SearchPredicate | Decimal | UnsetType | None = UNSET
+    product_availability: (
+        float | bool | SearchPredicate | Decimal | UnsetType | None
+    ) = UNSET
+    production_status: float | bool | SearchPredicate | Decimal | UnsetType | None = (
+        UNSET
+    )
+    source: float | bool | SearchPredicate | Decimal | UnsetType | None = UNSET
+    status: float | bool | SearchPredicate | Decimal | UnsetType | None = UNSET
+    tracking_number: float | bool | SearchPredicate | Decimal | UnsetType | None = UNSET
+    updated_at: float | bool | SearchPredicate | Decimal | UnsetType | None = UNSET
 
 
 class SalesOrderSearchFilter(KatanaRequest, kw_only=True):
@@ -4614,7 +4404,7 @@ class UpdateServiceRequest(KatanaRequest, kw_only=True):
     uom: str | UnsetType = UNSET
 
 
-class TraceabilityRequest2(KatanaRequest, kw_only=True):
+class CreateStockAdjustmentRowRequestTraceability(KatanaRequest, kw_only=True):
     batch_id: float | UnsetType | None = UNSET
     bin_location_id: float | UnsetType | None = UNSET
     quantity: float | Decimal
@@ -4625,7 +4415,7 @@ class CreateStockAdjustmentRowRequest(KatanaRequest, kw_only=True):
     batch_transactions: list[CreateBatchTransactionV2Request] | UnsetType = UNSET
     cost_per_unit: float | UnsetType = UNSET
     quantity: float
-    traceability: list[TraceabilityRequest2] | UnsetType = UNSET
+    traceability: list[CreateStockAdjustmentRowRequestTraceability] | UnsetType = UNSET
     variant_id: int
 
 
@@ -4676,7 +4466,7 @@ class UpdateStockTransferStatusRequest(KatanaRequest, kw_only=True):
     status: str | UnsetType = UNSET
 
 
-class CreateStocktakeRowRequest(KatanaRequest, kw_only=True):
+class CreateStocktakeRowRequestStocktakeRows(KatanaRequest, kw_only=True):
     batch_id: int | UnsetType | None = UNSET
     bin_location_id: int | UnsetType | None = UNSET
     counted_quantity: float | UnsetType | None = UNSET
@@ -4684,9 +4474,9 @@ class CreateStocktakeRowRequest(KatanaRequest, kw_only=True):
     variant_id: int
 
 
-class CreateStocktakeRowRequest2(KatanaRequest, kw_only=True):
+class CreateStocktakeRowRequest(KatanaRequest, kw_only=True):
     stocktake_id: int
-    stocktake_rows: list[CreateStocktakeRowRequest] | UnsetType = UNSET
+    stocktake_rows: list[CreateStocktakeRowRequestStocktakeRows] | UnsetType = UNSET
 
 
 class UpdateStocktakeRowRequest(KatanaRequest, kw_only=True):
@@ -4697,6 +4487,14 @@ class UpdateStocktakeRowRequest(KatanaRequest, kw_only=True):
     variant_id: int | UnsetType = UNSET
 
 
+class CreateStocktakeRequestStocktakeRows(KatanaRequest, kw_only=True):
+    batch_id: int | UnsetType | None = UNSET
+    bin_location_id: int | UnsetType | None = UNSET
+    counted_quantity: float | UnsetType | None = UNSET
+    notes: str | UnsetType | None = UNSET
+    variant_id: int
+
+
 class CreateStocktakeRequest(KatanaRequest, kw_only=True):
     additional_info: str | UnsetType | None = UNSET
     created_date: str | UnsetType = UNSET
@@ -4704,7 +4502,7 @@ class CreateStocktakeRequest(KatanaRequest, kw_only=True):
     reason: str | UnsetType = UNSET
     set_remaining_items_as_counted: bool | UnsetType = UNSET
     stocktake_number: str
-    stocktake_rows: list[CreateStocktakeRowRequest] | UnsetType = UNSET
+    stocktake_rows: list[CreateStocktakeRequestStocktakeRows] | UnsetType = UNSET
 
 
 class UpdateStocktakeRequest(KatanaRequest, kw_only=True):
@@ -4784,7 +4582,7 @@ class CreateVariantRequestConfigAttributes(KatanaRequest, kw_only=True):
     config_value: str
 
 
-class CreateVariantRequest3(KatanaRequest, kw_only=True):
+class CreateVariantRequest(KatanaRequest, kw_only=True):
     config_attributes: list[CreateVariantRequestConfigAttributes] | UnsetType = UNSET
     custom_fields: list[CustomFieldValueRequest] | UnsetType = UNSET
     internal_barcode: str | UnsetType = UNSET
