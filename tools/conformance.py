@@ -256,7 +256,7 @@ def _tolerances(
         found = []
         for key, item in value.items():
             if key not in props:
-                found.append(f"unknown field `{path}.{key}`")
+                found.append(f"unknown field at `{path}.{key}`")
             else:
                 found += _tolerances(doc, props[key], item, f"{path}.{key}")
         return found
@@ -290,7 +290,7 @@ def _scalar_tolerances(
             if _DATE_ONLY.match(value) and resolved.get("format") == "date-time":
                 return [f"date-only value in a date-time field at `{path}`"]
         if enum is not None and value not in enum:
-            return [f"unknown enum value `{value}` at `{path}`"]
+            return [f"unknown enum value at `{path}`: {value!r}"]
     is_number = isinstance(value, int | float) and not isinstance(value, bool)
     if is_number and kinds == {"string"}:
         return [f"number where the spec has decimal text at `{path}`"]

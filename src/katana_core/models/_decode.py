@@ -44,7 +44,8 @@ class RecordDecodeError(KatanaError, ValueError):
 
 
 class _Page(msgspec.Struct, Generic[M]):
-    data: list[M] = []
+    # Required: an object without ``data`` is not a page, whatever else it holds.
+    data: list[M]
 
 
 @functools.cache
