@@ -40,7 +40,6 @@ from __future__ import annotations
 import msgspec
 
 from ._errors import ConfigurationError
-
 from ._headers import RateLimitInfo
 
 __all__ = [
@@ -237,7 +236,9 @@ def _adopt_remaining(
 ) -> BudgetState:
     assert info.remaining is not None
     # Without a Reset header, assume the worst: a whole window from now.
-    reset_after_s = config.window_s if info.reset_after_s is None else info.reset_after_s
+    reset_after_s = (
+        config.window_s if info.reset_after_s is None else info.reset_after_s
+    )
     reported_end = now + reset_after_s
     # Within a known window keep its end: a sliding server moves its Reset forward
     # with every request, and following it would keep an old count alive forever.

@@ -21,8 +21,8 @@ __all__ = [
     "AuthenticationError",
     "ConfigurationError",
     "DeadlineExceeded",
-    "InvalidRequest",
     "ErrorBody",
+    "InvalidRequest",
     "KatanaError",
     "LocalError",
     "NotFoundError",
@@ -78,7 +78,11 @@ def parse_error_body(body: bytes) -> ErrorBody:
         return ErrorBody(raw=_snippet(body))
 
     details = raw.get("details")
-    kept = tuple(d for d in details if isinstance(d, dict)) if isinstance(details, list) else ()
+    kept = (
+        tuple(d for d in details if isinstance(d, dict))
+        if isinstance(details, list)
+        else ()
+    )
 
     return ErrorBody(
         name=_text(raw.get("name")),
@@ -151,7 +155,7 @@ class AuthenticationError(APIError):
 
 
 class PermissionDenied(APIError):
-    """403: the key may not do this (Katana does not document 403; seen from proxies)."""
+    """403: the key may not do this (undocumented by Katana; seen from proxies)."""
 
 
 class NotFoundError(APIError):

@@ -72,7 +72,9 @@ def _encode_value(key: str, value: _Scalar) -> str | None:
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, float) and not math.isfinite(value):
-        raise InvalidRequest(f"query parameter {key!r} is not a finite number: {value!r}")
+        raise InvalidRequest(
+            f"query parameter {key!r} is not a finite number: {value!r}"
+        )
     return str(value)
 
 
@@ -170,10 +172,14 @@ class PagePlan(msgspec.Struct, frozen=True):
         if size is None:
             size = page_size if page_size is not None else MAX_PAGE_SIZE
         if not 1 <= size <= MAX_PAGE_SIZE:
-            raise InvalidRequest(f"page size must be within 1..{MAX_PAGE_SIZE}, got {size}")
+            raise InvalidRequest(
+                f"page size must be within 1..{MAX_PAGE_SIZE}, got {size}"
+            )
 
         if single:
-            return cls(base=query, page_size=size, single_page=True, max_items=max_items)
+            return cls(
+                base=query, page_size=size, single_page=True, max_items=max_items
+            )
 
         return cls(
             base=_without(query, "page", "limit"),
