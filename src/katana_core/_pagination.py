@@ -196,7 +196,7 @@ class PagePlan(msgspec.Struct, frozen=True):
     @property
     def page_cap(self) -> int:
         """The most pages this plan will fetch when the total is known."""
-        return min(self.max_pages, self._pages_for_items(self.max_pages))
+        return self._pages_for_items(self.max_pages)
 
     def _pages_for_items(self, pages: int) -> int:
         """``pages``, or fewer when ``max_items`` needs fewer at this page size."""
