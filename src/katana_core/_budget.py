@@ -194,7 +194,8 @@ def acquire(
 
     blockers = _blockers(config, state, now)
     if blockers:
-        deadline, reason = max(blockers)
+        # The latest blocker decides; on a tie the first listed names the reason.
+        deadline, reason = max(blockers, key=lambda blocker: blocker[0])
         return state, WaitUntil(deadline=deadline, reason=reason)
 
     sends = tuple(sorted((*state.sends, now)))[-state.limit :]
@@ -238,7 +239,10 @@ def observe(
     state = _note_rtt(config, state, now, now - sent_at)
 
     if info.limit is not None and info.limit != state.limit:
-        state = msgspec.structs.replace(state, limit=info.limit)
+        # Only the last ``limit`` sends can ever block a new one.
+        state = msgspec.structs.replace(
+            state, limit=info.limit, sends=state.sends[-info.limit :]
+        )
 
     if status == 429:
         return _close_gate_on_429(config, state, info, now)
