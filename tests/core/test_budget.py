@@ -93,7 +93,7 @@ def test_zero_remaining_closes_the_gate_until_reset() -> None:
 
     assert (late.remaining, late.gate_until) == (0, 4.1)
     assert acquire(CONFIG, late, 1.0)[1] == WaitUntil(
-        deadline=4.1, reason="server window exhausted"
+        deadline=4.1, reason="rate limit gate"
     )
     assert isinstance(acquire(CONFIG, late, 4.1)[1], SendNow)
 
