@@ -197,7 +197,8 @@ async def collect(
         records, _ = _require_records(last, number)
         pages.append(seen.keep(records, last))
         collected += len(records)
-        step = plan.after_probe(number, len(records), collected)
+        page_info = parse_pagination(last.headers.get("x-pagination"))
+        step = plan.after_probe(number, len(records), collected, page_info)
 
     if isinstance(step, Done):
         _warn_truncated(client, path, step.truncated_pages)
@@ -284,7 +285,8 @@ async def stream_pages(
                 Page(number=number, records=kept, bare=bare), plan, collected
             )
             collected += len(kept)
-            step = plan.after_probe(number, len(records), collected)
+            page_info = parse_pagination(response.headers.get("x-pagination"))
+            step = plan.after_probe(number, len(records), collected, page_info)
         _warn_truncated(client, path, step.truncated_pages)
         return
 
