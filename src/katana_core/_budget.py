@@ -70,9 +70,11 @@ class BudgetConfig(msgspec.Struct, frozen=True):
 
     limit: int = 60
     window_s: float = 60.0
-    # Latency margin bounds: a floor for servers we have not timed yet, and a cap so
-    # that one very slow response does not halve throughput.
-    margin_min_s: float = 0.0
+    # Latency margin bounds: a floor, and a cap so that one very slow response does
+    # not halve throughput. The floor keeps sends off the exact window boundary: a
+    # server stamps arrivals with its own clock, to the millisecond, so a request
+    # sent exactly one window after another may still land in that window.
+    margin_min_s: float = 0.05
     margin_max_fraction: float = 0.1
     # How long an unanswered probe blocks the others; a probe normally comes back
     # within one round trip, so this only matters when a driver lost one.

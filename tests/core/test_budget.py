@@ -353,7 +353,12 @@ def test_observe_keeps_any_state_valid(
 
     _valid(after)
     assert after.gate_until >= state.gate_until
-    if state.remaining is not None and after.window_ends_at == state.window_ends_at:
+    window_live = state.window_ends_at is not None and now < state.window_ends_at
+    if (
+        state.remaining is not None
+        and window_live
+        and (after.window_ends_at == state.window_ends_at)
+    ):
         assert after.remaining is not None
         assert after.remaining <= state.remaining
 
