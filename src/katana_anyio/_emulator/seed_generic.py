@@ -128,12 +128,16 @@ class Filler:
         model: type[msgspec.Struct],
         index: int,
         record_id: int | None,
+        given: Mapping[str, Any] | None = None,
     ) -> Record:
-        """A complete record of ``model``: every field present, ``id`` first."""
+        """A complete record of ``model``: ``given`` values, the rest drawn."""
+        given = given or {}
         created_at, updated_at = _stamp(rng, index)
         record: Record = {}
         for name, field in fields_of(model).items():
-            if name == "id" and record_id is not None and field.kind == "int":
+            if name in given:
+                record[name] = given[name]
+            elif name == "id" and record_id is not None and field.kind == "int":
                 record[name] = record_id
             elif name == "created_at":
                 record[name] = created_at
@@ -142,4 +146,5 @@ class Filler:
             else:
                 record[name] = self.value(rng, model.__name__, field, index)
 
+        record.update(given)
         return record
