@@ -46,7 +46,7 @@ def _kind(info: mi.Type) -> tuple[str, type[msgspec.Struct] | None]:
 
         return "any", None
 
-    simple = {
+    simple: dict[type[mi.Type], str] = {
         mi.IntType: "int",
         mi.DecimalType: "decimal",
         mi.FloatType: "float",

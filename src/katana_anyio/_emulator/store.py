@@ -35,6 +35,8 @@ from .seed_main import BASES, seed_all
 __all__ = ["Key", "Page", "Store"]
 
 Key = int | str
+# ``Store.list`` shadows the builtin inside the class body.
+Records = list[Record]
 
 
 class Page:
@@ -180,6 +182,10 @@ class Store:
         if id_field is not None and id_field.kind == "str":
             return str(uuid.uuid4())
 
+        return self.next_int(resource)
+
+    def next_int(self, resource: str) -> int:
+        """An integer id larger than every id of ``resource``, deleted ones included."""
         ids = [key for key in self._tables[resource] if isinstance(key, int)]
         return max(ids, default=BASES.get(resource, 1) - 1) + 1
 
@@ -198,7 +204,7 @@ class Store:
 
         return key
 
-    def children(self, resource: str, link: str, parent_id: Key) -> list[Record]:
+    def children(self, resource: str, link: str, parent_id: Key) -> Records:
         """The stored, not deleted, records of ``resource`` whose ``link`` is the id."""
         return [
             record

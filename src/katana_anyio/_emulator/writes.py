@@ -213,7 +213,7 @@ def _create_variant(store: Store, data: dict[str, Any], now: str) -> Record:
         for key, value in data.items()
         if key not in ("product_id", "material_id")
     }
-    variant_id = store.next_id("variants")
+    variant_id = store.next_int("variants")
     variant = _blank_variant(variant_id, parent["type"], parent["id"], now)
     variant |= fields
     store.insert("variants", variant)
@@ -228,7 +228,7 @@ def create(store: Store, resource: str, body: bytes) -> Record:
     if resource == "variants":
         return store.render("variants", _create_variant(store, data, now))
 
-    record = _blank_item(resource, store.next_id(resource), now)
+    record = _blank_item(resource, store.next_int(resource), now)
     variants = data.pop("variants")
     record |= data
     if resource == "services":
@@ -244,7 +244,7 @@ def create(store: Store, resource: str, body: bytes) -> Record:
     store.insert(resource, record)
     for variant in variants:
         variant_record = _blank_variant(
-            store.next_id("variants"), record["type"], record["id"], now
+            store.next_int("variants"), record["type"], record["id"], now
         )
         store.insert("variants", variant_record | variant)
 

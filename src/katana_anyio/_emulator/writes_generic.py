@@ -258,9 +258,9 @@ def update(
 def delete(store: Store, resource: str, raw_key: str, now: str) -> None:
     """Soft-delete a live record and its children, unless linked records block it."""
     record = live(store, resource, raw_key)
-    for child, link, counts in BLOCKERS.get(resource, ()):
-        if any(counts(r) for r in store.children(child, link, record["id"])):
-            reason = f"Cannot delete: it has linked {child.replace('_', ' ')}"
+    for blocker, link, counts in BLOCKERS.get(resource, ()):
+        if any(counts(r) for r in store.children(blocker, link, record["id"])):
+            reason = f"Cannot delete: it has linked {blocker.replace('_', ' ')}"
             raise WriteError(412, reason=reason)
 
     _soft_delete(store, resource, record, now)
