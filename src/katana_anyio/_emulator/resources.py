@@ -1,10 +1,14 @@
-"""The table of emulated resources: their filters and writable fields.
+"""The table of emulated resources, derived from the generated operation table.
 
-Theory of operation. A resource is a row of ``RESOURCES``: which query filters it
-understands and of what type, and which fields a create or an update may carry. The
-store and the router are generic over that table, so adding a resource means adding
-a row (and its seed data), not writing handlers. ``query`` parses list queries
-against a row.
+Theory of operation. ``RESOURCES`` holds one ``ResourceSpec`` per top-level path
+segment of ``katana_core.models.OPERATIONS``: the record model (from the list or
+get operation), the list filters (from the list operation's query parameters,
+typed by the record model's fields), and the fields a create or update accepts
+(from the request models). Only what the operation table cannot say is written
+here: which children a parent embeds, what each ``extend`` value embeds, the lists
+that are not newest first, and the hand-built item writes. The store, the router
+and the writers are generic over this table; ``query`` parses list queries against
+a row.
 """
 
 from __future__ import annotations
