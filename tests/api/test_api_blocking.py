@@ -27,7 +27,7 @@ def test_blocking_api_lists_streams_writes_and_searches(backend: str) -> None:
         start_blocking_portal() as portal,
         portal.wrap_async_context_manager(KatanaEmulator(CONFIG)) as emulator,
     ):
-        ids = [r["id"] for r in emulator.records("products")]
+        ids = [r["id"] for r in emulator.listing("products")]
         with BlockingClient(KEY, base_url=emulator.base_url, backend=backend) as client:
             listed = client.api.products.list(limit=10)
             streamed = [p.id for p in client.products.iter(limit=7)]

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.anyio
 
 def _break_record(emulator: KatanaEmulator, position: int) -> int:
     """Give one stored product a name no model accepts; return its id."""
-    record_id = emulator.records("products")[position]["id"]
+    record_id = emulator.listing("products")[position]["id"]
     emulator.store.table("products")[record_id]["name"] = {"not": "a string"}
     return int(record_id)
 

@@ -31,7 +31,7 @@ async def test_list_returns_every_record_decoded(
     """list() pages through the whole collection and returns typed records."""
     products = await client.api.products.list(limit=25)
 
-    assert [p.id for p in products] == [r["id"] for r in emulator.records("products")]
+    assert [p.id for p in products] == [r["id"] for r in emulator.listing("products")]
     assert all(isinstance(p, Product) for p in products)
     assert products.failures == []
     assert products.response is not None
@@ -42,7 +42,7 @@ async def test_list_sends_checked_filters(
     client: KatanaClient, emulator: KatanaEmulator
 ) -> None:
     """Filters go out as Katana's query parameters, lists as repeated keys."""
-    wanted = [r["id"] for r in emulator.records("products")[:3]]
+    wanted = [r["id"] for r in emulator.listing("products")[:3]]
     products = await client.api.products.list(ids=wanted, is_sellable=None)
 
     assert [p.id for p in products] == wanted
@@ -66,7 +66,7 @@ async def test_iter_streams_records_in_order(
     stream = client.api.materials.iter(limit=5)
     seen = [material async for material in stream]
 
-    assert [m.id for m in seen] == [r["id"] for r in emulator.records("materials")]
+    assert [m.id for m in seen] == [r["id"] for r in emulator.listing("materials")]
     assert all(isinstance(m, Material) for m in seen)
     assert stream.failures == []
 
@@ -119,7 +119,7 @@ async def test_create_update_delete_round_trip(
     assert emulator.journal[-1].body == b'{"category_name":"Shelves"}'
 
     await client.products.delete(created.id)
-    assert created.id not in [r["id"] for r in emulator.records("products")]
+    assert created.id not in [r["id"] for r in emulator.listing("products")]
     with pytest.raises(NotFoundError):
         await client.products.delete(created.id)
 
