@@ -34,6 +34,12 @@ the key or the server's limit is not what we assumed:
   another process used the key. A probe that is never answered (the driver lost
   it) stops blocking after ``probe_timeout_s``.
 * ``Limit`` replaces the assumed limit when it differs.
+* when the server has counted more requests in its window than we sent in the
+  last window (or refused one with 429), someone else is using the key: another
+  process, or another client in this one. For the next window the budget is
+  *paced*: one request in flight at a time, each answer refreshing the estimate,
+  so that two clients cannot both spend the same ``Remaining``. Alone again, it
+  bursts again once a window passes without such a sign.
 
 The state is a frozen value (:class:`BudgetState`); :func:`acquire` and
 :func:`observe` return new states, so a driver can keep it in a variable under a
@@ -110,6 +116,8 @@ class BudgetState(msgspec.Struct, frozen=True):
     gate_until: float = 0.0
     # Send time of the probe while the budget is unknown and a probe is out.
     probe_sent_at: float | None = None
+    # Until this instant another client is known to share the key: send paced.
+    shared_until: float = 0.0
     # Round trips observed in the last window as ``(observed_at, rtt_s)``, a
     # sliding maximum: each entry's round trip is longer than every later one's.
     rtts: tuple[tuple[float, float], ...] = ()
@@ -180,7 +188,8 @@ def _blockers(
         assert state.window_ends_at is not None
         blockers.append((state.window_ends_at, "server window exhausted"))
 
-    if state.remaining is None and state.probe_sent_at is not None:
+    one_at_a_time = state.remaining is None or now < state.shared_until
+    if one_at_a_time and state.probe_sent_at is not None:
         give_up_at = state.probe_sent_at + config.probe_timeout_s
         if give_up_at > now:
             blockers.append((give_up_at, "waiting for the server's count"))
@@ -204,8 +213,12 @@ def acquire(
     if state.remaining is None:
         state = msgspec.structs.replace(state, sends=sends, probe_sent_at=now)
     else:
+        paced = now < state.shared_until
         state = msgspec.structs.replace(
-            state, sends=sends, remaining=state.remaining - 1
+            state,
+            sends=sends,
+            remaining=state.remaining - 1,
+            probe_sent_at=now if paced else state.probe_sent_at,
         )
 
     return state, SendNow(sent_at=now)
@@ -286,12 +299,16 @@ def _close_gate_on_429(
     if state.window_ends_at is not None:
         window_ends_at = max(window_ends_at, state.window_ends_at)
 
+    # A 429 means our count was wrong: pace the next window.
+    shared_until = max(state.shared_until, gate_until + config.window_s)
+
     return msgspec.structs.replace(
         state,
         gate_until=gate_until,
         remaining=0,
         window_ends_at=window_ends_at,
         probe_sent_at=None,
+        shared_until=shared_until,
     )
 
 
@@ -326,10 +343,38 @@ def _adopt_remaining(
         gate_until = max(gate_until, window_ends_at, reported_end)
         window_ends_at = max(window_ends_at, reported_end)
 
+    shared_until = state.shared_until
+    if _others_counted(config, state, info.remaining, now):
+        shared_until = max(shared_until, now + config.window_s)
+
+    # Only the answer to the probe (or a later request) ends the wait for it.
+    probe_sent_at = state.probe_sent_at
+    if probe_sent_at is not None and sent_at >= probe_sent_at:
+        probe_sent_at = None
+    if state.remaining is None:
+        probe_sent_at = None
+
     return msgspec.structs.replace(
         state,
         remaining=estimate,
         window_ends_at=window_ends_at,
         gate_until=gate_until,
-        probe_sent_at=None,
+        probe_sent_at=probe_sent_at,
+        shared_until=shared_until,
     )
+
+
+def _others_counted(
+    config: BudgetConfig, state: BudgetState, remaining: int, now: float
+) -> bool:
+    """Has the server counted requests in its window that we did not send?
+
+    Every request the server counted in its current window was sent within the
+    last window (plus the margin), so with nobody else on the key the count is at
+    most our sends in that span, whatever order they arrived in.
+    """
+    used = state.limit - remaining
+    since = now - config.window_s - _margin_s(config, state)
+    ours = sum(1 for t in state.sends if t > since)
+
+    return used > ours

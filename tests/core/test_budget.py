@@ -290,7 +290,14 @@ def _valid(state: BudgetState) -> None:
     assert list(state.sends) == sorted(state.sends)
     assert state.remaining is None or 0 <= state.remaining <= max(state.limit, 10)
     assert (state.remaining is None) == (state.window_ends_at is None)
-    assert state.remaining is None or state.probe_sent_at is None
+    # A request awaited with the count known happens only when pacing for a shared
+    # key (the mark may outlive the pacing; it blocks nothing then).
+    assert (
+        state.remaining is None
+        or state.probe_sent_at is None
+        or state.shared_until > state.probe_sent_at
+    )
+    assert state.shared_until >= 0
     rtts = [r for _, r in state.rtts]
     assert rtts == sorted(rtts, reverse=True)
     assert all(r >= 0 for r in rtts)
@@ -447,4 +454,5 @@ def test_does_not_idle_while_budget_is_left(
         or full
         or after.remaining == 0
         or (after.remaining is None and after.probe_sent_at is not None)
+        or (now < after.shared_until and after.probe_sent_at is not None)
     )
