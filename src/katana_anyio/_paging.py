@@ -124,7 +124,9 @@ async def collect(
     first = await _fetch(client, path, plan, 1, timeout, deadline)
     found = _records(first)
     if found is None:
-        # A single object (or anything else): passed through untouched.
+        # A single object: passed through untouched. A body that is not JSON at all
+        # raises here, typed, rather than from the caller's ``json()`` later.
+        first.json()
         return first
 
     records, bare = found
