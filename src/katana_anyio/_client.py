@@ -318,7 +318,16 @@ class KatanaClient:
         while True:
             sent_at = await self.budget.acquire(deadline)
             attempts += 1
-            outcome = await self._attempt(method, url, path, body, timeout, deadline)
+            try:
+                outcome = await self._attempt(
+                    method, url, path, body, timeout, deadline
+                )
+            except BaseException:
+                # Cancelled, past the deadline, or a hook or token callable failed:
+                # no response will report on this slot. Unreleased, a probe slot
+                # would keep every later request waiting for its answer.
+                self.budget.release(sent_at)
+                raise
             now = anyio.current_time()
             if isinstance(outcome, Failure | BaseException):
                 self.budget.release(sent_at)

@@ -55,14 +55,34 @@ def resolve_base_url(base_url: str | None) -> str:
     """The argument, else ``KATANA_BASE_URL`` (env or .env), else production."""
     url = base_url or _env("KATANA_BASE_URL") or DEFAULT_BASE_URL
     parsed = urllib.parse.urlsplit(url)
+    # Messages show the URL without user info, query or fragment: people do paste
+    # keys there, and an error message ends up in logs.
+    shown = _without_secrets(parsed)
     if parsed.scheme not in ("http", "https") or not parsed.hostname:
         raise ConfigurationError(
-            f"base URL must be an http(s) URL with a host, got {url!r}"
+            f"base URL must be an http(s) URL with a host, got {shown!r}"
         )
     if parsed.query or parsed.fragment:
-        raise ConfigurationError(f"base URL must not carry a query: {url!r}")
+        raise ConfigurationError(
+            f"base URL must not carry a query or fragment: {shown!r}"
+        )
+    if parsed.username is not None or parsed.password is not None:
+        raise ConfigurationError(
+            f"base URL must not carry credentials (pass api_key=): {shown!r}"
+        )
 
     return url.rstrip("/")
+
+
+def _without_secrets(parsed: urllib.parse.SplitResult) -> str:
+    host = parsed.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    try:
+        port = f":{parsed.port}" if parsed.port is not None else ""
+    except ValueError:
+        port = ""
+    return f"{parsed.scheme}://{host}{port}{parsed.path}"
 
 
 def is_loopback_host(host: str) -> bool:

@@ -7,9 +7,8 @@ command line writes them straight to JSONL.
 
 from __future__ import annotations
 
-import contextlib
 import logging
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections import deque
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -30,7 +29,15 @@ from ._response import Response
 if TYPE_CHECKING:
     from ._client import KatanaClient
 
-__all__ = ["Page", "collect", "plan", "stream_pages", "stream_records"]
+__all__ = [
+    "Page",
+    "PageStream",
+    "RecordStream",
+    "collect",
+    "plan",
+    "stream_pages",
+    "stream_records",
+]
 
 
 class _DataPage(msgspec.Struct):
@@ -170,7 +177,9 @@ async def collect(
     first = await _fetch(client, path, plan, 1, timeout, deadline)
     found = _records(first)
     if found is None:
-        # A single object (or anything else): passed through untouched.
+        # A single object: passed through untouched. A body that is not JSON at all
+        # raises here, typed, rather than from the caller's ``json()`` later.
+        first.json()
         return first
 
     records, bare = found
@@ -252,58 +261,150 @@ async def _fetch_all(
     return [(n, *results[n]) for n in numbers]
 
 
-async def stream_pages(
+def stream_pages(
     client: KatanaClient,
     path: str,
     plan: PagePlan,
     timeout: float | None,
     deadline_s: float | None,
-) -> AsyncGenerator[Page, None]:
-    """Yield pages in order, fetching ``page_concurrency`` pages at a time.
+) -> PageStream:
+    return PageStream(client, path, plan, timeout, deadline_s)
 
-    Each window of pages is fetched concurrently in a task group that closes before
-    any page is yielded: a generator must not yield inside a task group, and a
-    consumer that stops early leaves no fetch running. Memory holds one window.
+
+class PageStream:
+    """Pages in order, fetched ``page_concurrency`` at a time.
+
+    An iterator object rather than an async generator: a consumer that leaves
+    ``async for`` with ``break`` never closes a generator, which trio finalizes with a
+    ResourceWarning at garbage collection. Here nothing is left to finalize: each
+    window of pages is fetched by a task group that opens and closes inside one
+    ``__anext__`` call, so between calls no fetch runs and only the window's pages
+    are held. ``aclose()`` drops them.
     """
-    deadline = None if deadline_s is None else anyio.current_time() + deadline_s
-    first = await _fetch(client, path, plan, 1, timeout, deadline)
-    records, bare = _require_records(first, 1)
-    seen = _Seen()
-    kept = seen.keep(records, first)
-    collected = len(kept)
-    yield _truncate(Page(number=1, records=kept, bare=bare), plan, 0)
 
-    info = parse_pagination(first.headers.get("x-pagination"))
-    step = plan.after_first(info, len(records))
-    if info is None or info.total_pages is None:
-        while isinstance(step, FetchPages):
-            number = step.pages[0]
-            response = await _fetch(client, path, plan, number, timeout, deadline)
-            records, _ = _require_records(response, number)
-            kept = seen.keep(records, response)
-            yield _truncate(
-                Page(number=number, records=kept, bare=bare), plan, collected
-            )
-            collected += len(kept)
-            page_info = parse_pagination(response.headers.get("x-pagination"))
-            step = plan.after_probe(number, len(records), collected, page_info)
-        _warn_truncated(client, path, step.truncated_pages)
-        return
+    def __init__(
+        self,
+        client: KatanaClient,
+        path: str,
+        plan: PagePlan,
+        timeout: float | None,
+        deadline_s: float | None,
+    ) -> None:
+        self._client = client
+        self._path = path
+        self._plan = plan
+        self._timeout = timeout
+        self._deadline_s = deadline_s
+        self._deadline: float | None = None
+        self._ready: deque[Page] = deque()
+        self._started = False
+        self._done = False
+        self._bare = False
+        self._collected = 0
+        # Known total: the page numbers still to fetch. Unknown: the next probe.
+        self._pending: list[int] = []
+        self._probe: FetchPages | Done | None = None
+        self._seen = _Seen()
 
-    _warn_truncated(client, path, step.truncated_pages)
-    if isinstance(step, Done):
-        return
+    def __aiter__(self) -> PageStream:
+        return self
 
-    window = client.page_concurrency
-    for start in range(0, len(step.pages), window):
-        numbers = step.pages[start : start + window]
-        fetched = await _fetch_all(client, path, plan, numbers, timeout, deadline)
+    async def __anext__(self) -> Page:
+        while not self._ready:
+            if self._done:
+                raise StopAsyncIteration
+            await self._fill()
+
+        return self._ready.popleft()
+
+    async def aclose(self) -> None:
+        self._done = True
+        self._ready.clear()
+
+    def _push(
+        self, number: int, records: list[msgspec.Raw], response: Response
+    ) -> None:
+        kept = self._seen.keep(records, response)
+        page = Page(number=number, records=kept, bare=self._bare)
+        self._ready.append(_truncate(page, self._plan, self._collected))
+        self._collected += len(kept)
+
+    async def _get(self, number: int) -> Response:
+        return await _fetch(
+            self._client,
+            self._path,
+            self._plan,
+            number,
+            self._timeout,
+            self._deadline,
+        )
+
+    async def _fill(self) -> None:
+        try:
+            if not self._started:
+                await self._first()
+            elif self._probe is not None:
+                await self._next_probe()
+            else:
+                await self._next_window()
+        except BaseException:
+            self._done = True
+            raise
+
+    async def _first(self) -> None:
+        self._started = True
+        if self._deadline_s is not None:
+            self._deadline = anyio.current_time() + self._deadline_s
+        first = await self._get(1)
+        records, self._bare = _require_records(first, 1)
+        self._push(1, records, first)
+
+        info = parse_pagination(first.headers.get("x-pagination"))
+        step = self._plan.after_first(info, len(records))
+        if info is None or info.total_pages is None:
+            self._probe = step
+            self._finish_probe_if_done()
+            return
+
+        _warn_truncated(self._client, self._path, step.truncated_pages)
+        if isinstance(step, Done):
+            self._done = True
+        else:
+            self._pending = list(step.pages)
+
+    async def _next_probe(self) -> None:
+        assert isinstance(self._probe, FetchPages)
+        number = self._probe.pages[0]
+        response = await self._get(number)
+        records, _ = _require_records(response, number)
+        self._push(number, records, response)
+        info = parse_pagination(response.headers.get("x-pagination"))
+        self._probe = self._plan.after_probe(
+            number, len(records), self._collected, info
+        )
+        self._finish_probe_if_done()
+
+    def _finish_probe_if_done(self) -> None:
+        if isinstance(self._probe, Done):
+            _warn_truncated(self._client, self._path, self._probe.truncated_pages)
+            self._done = True
+
+    async def _next_window(self) -> None:
+        window = self._client.page_concurrency
+        numbers = tuple(self._pending[:window])
+        fetched = await _fetch_all(
+            self._client,
+            self._path,
+            self._plan,
+            numbers,
+            self._timeout,
+            self._deadline,
+        )
+        del self._pending[:window]
         for number, records, response in fetched:
-            kept = seen.keep(records, response)
-            yield _truncate(
-                Page(number=number, records=kept, bare=bare), plan, collected
-            )
-            collected += len(kept)
+            self._push(number, records, response)
+        if not self._pending:
+            self._done = True
 
 
 def _truncate(page: Page, plan: PagePlan, collected_before: int) -> Page:
@@ -315,18 +416,36 @@ def _truncate(page: Page, plan: PagePlan, collected_before: int) -> Page:
     return Page(number=page.number, records=page.records[:room], bare=page.bare)
 
 
-async def stream_records(
+def stream_records(
     client: KatanaClient,
     path: str,
     plan: PagePlan,
     timeout: float | None,
     deadline_s: float | None,
-) -> AsyncIterator[Any]:
-    pages = stream_pages(client, path, plan, timeout, deadline_s)
-    async with contextlib.aclosing(pages):
-        async for page in pages:
-            for record in page.decode():
-                yield record
+) -> RecordStream:
+    return RecordStream(PageStream(client, path, plan, timeout, deadline_s))
+
+
+class RecordStream:
+    """The decoded records of a :class:`PageStream`, one at a time."""
+
+    def __init__(self, pages: PageStream) -> None:
+        self._pages = pages
+        self._records: deque[Any] = deque()
+
+    def __aiter__(self) -> RecordStream:
+        return self
+
+    async def __anext__(self) -> Any:
+        while not self._records:
+            page = await self._pages.__anext__()
+            self._records.extend(page.decode())
+
+        return self._records.popleft()
+
+    async def aclose(self) -> None:
+        self._records.clear()
+        await self._pages.aclose()
 
 
 logger = logging.getLogger(__name__)

@@ -7,7 +7,7 @@ from typing import Any
 
 import msgspec
 
-from katana_core import PaginationInfo
+from katana_core import PaginationInfo, UnexpectedResponse, snippet
 
 __all__ = ["Headers", "Response"]
 
@@ -98,9 +98,20 @@ class Response:
         return 200 <= self.status_code < 300
 
     def json(self) -> Any:
-        """The decoded body; ``None`` for an empty body (Katana's 204s)."""
+        """The decoded body; ``None`` for an empty body (Katana's 204s).
+
+        A body that is not JSON (cut short, or a proxy's page sent as a 200) raises
+        :class:`UnexpectedResponse` with a snippet of it.
+        """
         if self._json is _UNREAD:
-            self._json = msgspec.json.decode(self.content) if self.content else None
+            try:
+                self._json = msgspec.json.decode(self.content) if self.content else None
+            except msgspec.DecodeError:
+                raise UnexpectedResponse(
+                    f"the body of {self.method} {self.path} is not valid JSON",
+                    status_code=self.status_code,
+                    snippet=snippet(self.content),
+                ) from None
         return self._json
 
     def __repr__(self) -> str:

@@ -8,9 +8,9 @@ so a failing run replays exactly with the same seed and the same request order.
 
 Faults that damage a real response (latency, slow body, header damage, truncation)
 let the request reach the API first: its write is applied and its rate-limit slot
-taken. Faults that replace the response (a 5xx from the gateway, a dropped
-connection) reach the API only when ``applied=True``, which models the dangerous
-case of a write that happened although the client never learns of it.
+taken. Faults that replace the response (a 5xx or a 429 from the gateway, a
+dropped connection) reach the API only when ``applied=True``, which models the
+dangerous case of a write that happened although the client never learns of it.
 """
 
 from __future__ import annotations
@@ -54,6 +54,7 @@ _HTML_BODY = (
     "<center><h1>{status} {reason}</h1></center>\r\n</body>\r\n</html>\r\n"
 )
 _REASONS = {
+    429: "Too Many Requests",
     500: "Internal Server Error",
     502: "Bad Gateway",
     503: "Service Temporarily Unavailable",
@@ -76,6 +77,8 @@ class Fault:
     """One injected fault.
 
     ``kind`` selects the fault; ``status`` and ``html`` shape a ``"status"`` fault;
+    ``retry_after`` is the ``Retry-After`` value of a 429 (``None`` leaves the
+    header out, as some gateways do; any text, valid or not, is sent as given);
     ``delay_s`` is the pause of ``"latency"`` and between ``"slow_body"`` chunks;
     ``header`` names the header to damage or drop; ``applied`` lets a
     ``"status"`` or ``"disconnect"`` request reach the API first. ``method`` and
@@ -89,6 +92,7 @@ class Fault:
     delay_s: float = 0.0
     header: str | None = None
     applied: bool = False
+    retry_after: str | None = "1"
     method: str | None = None
     path: str | None = None
     times: int = 1
@@ -99,7 +103,7 @@ class Fault:
 
         if self.kind == "status" and self.status not in _REASONS:
             raise ValueError(
-                f"status faults are 500, 502, 503 or 504, not {self.status}"
+                f"status faults are 500, 502, 503 or 504 (or a 429), not {self.status}"
             )
 
         if self.kind in ("malformed_header", "missing_header") and not self.header:
@@ -171,6 +175,8 @@ def _status_response(fault: Fault, rate_headers: list[tuple[str, str]]) -> Respo
 
     response = error_response(fault.status)
     response.headers.extend(rate_headers)
+    if fault.status == 429 and fault.retry_after is not None:
+        response.headers.append(("Retry-After", fault.retry_after))
 
     return response
 
