@@ -24,6 +24,7 @@ from katana_core import ValidationError as ValidationError
 from ._client import KatanaClient as KatanaClient
 from ._export import ExportResult as ExportResult
 from ._export import export_jsonl as export_jsonl
+from ._limiter import Budget as Budget
 from ._limiter import RateBudget as RateBudget
 from ._paging import Page as Page
 from ._response import Headers as Headers
