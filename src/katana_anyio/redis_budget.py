@@ -31,12 +31,14 @@ it tries Redis again and, once back, hands over the sends it made meanwhile.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import math
 import os
 import secrets
 from collections import deque
+from collections.abc import AsyncIterator
 from types import TracebackType
 from typing import Any, Self
 from urllib.parse import urlsplit
@@ -144,6 +146,7 @@ class RedisRateBudget:
         self._workers_seen = 1
         self._remaining: int | None = None
         self._changed: anyio.Event | None = None
+        self._lock = anyio.Lock()
         self.waits = 0
         self.waited_s = 0.0
         self.fallbacks = 0
@@ -192,7 +195,6 @@ class RedisRateBudget:
                 "KatanaClient(rate_budget=...)` or `async with budget:`"
             )
         started = anyio.current_time()
-        waited = False
         while True:
             now = anyio.current_time()
             fallback = self._fallback
@@ -201,7 +203,52 @@ class RedisRateBudget:
                 if local is None:
                     continue  # time to try Redis again
                 self._offline.append(local)
-                return self._count(local, started, waited)
+                return self._count(local, started, anyio.current_time() - now > 0)
+
+            # One task per process asks Redis at a time; the others queue here
+            # instead of polling Redis side by side.
+            async with self._turn(deadline) as queued:
+                shared = await self._acquire_shared(deadline)
+            if shared is not None:
+                sent_at, waited = shared
+                return self._count(sent_at, started, waited or queued)
+            # Redis failed: the next round takes a local slot.
+
+    @contextlib.asynccontextmanager
+    async def _turn(self, deadline: float | None) -> AsyncIterator[bool]:
+        """Hold this process's turn at Redis; yields whether it had to queue."""
+        lock = self._lock
+        if not lock.locked():
+            await lock.acquire()
+            queued = False
+        else:
+            queued = acquired = True
+            if deadline is None:
+                await lock.acquire()
+            else:
+                acquired = False
+                with anyio.move_on_after(deadline - anyio.current_time()):
+                    await lock.acquire()
+                    acquired = True
+            if not acquired:
+                raise DeadlineExceeded(
+                    "the call's deadline passed waiting for a turn at the budget"
+                )
+        try:
+            yield queued
+        finally:
+            lock.release()
+
+    async def _acquire_shared(
+        self, deadline: float | None
+    ) -> tuple[float, bool] | None:
+        """Ask Redis until it hands out a slot; ``None`` if Redis failed."""
+        waited = False
+        while True:
+            now = anyio.current_time()
+            fallback = self._fallback
+            if fallback is not None and now < self._retry_at:
+                return None
 
             ages = tuple(now - t for t in self._offline)
             reply = await self._call(
@@ -210,7 +257,7 @@ class RedisRateBudget:
                 )
             )
             if reply is None:
-                continue  # now in fallback: the next round takes a local slot
+                return None
 
             if fallback is not None:
                 self._fallback = None
@@ -225,8 +272,7 @@ class RedisRateBudget:
             self._remaining = reply.remaining
             if reply.kind == "send":
                 assert reply.sent_at is not None
-                sent_at = self._new_slot(reply.sent_at)
-                return self._count(sent_at, started, waited)
+                return self._new_slot(reply.sent_at), waited
 
             waited = True
             await self._wait(now, reply, deadline)
