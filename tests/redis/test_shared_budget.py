@@ -232,3 +232,20 @@ async def test_the_budget_goes_back_to_redis_when_it_returns(
 
     messages = [r.getMessage() for r in caplog.records]
     assert any("redis_budget.reconnected" in m for m in messages)
+
+
+def test_the_repr_and_logs_never_show_the_redis_password() -> None:
+    """Only scheme, host and port of the Redis URL appear in the repr."""
+    budget = RedisRateBudget(url="redis://user:s3cret@127.0.0.1:6390/2", key="t:repr")
+    assert repr(budget) == "<RedisRateBudget t:repr at redis://127.0.0.1:6390 (shared)>"
+
+
+def test_a_malformed_script_reply_is_refused() -> None:
+    """parse_reply raises ValueError on anything but the script's five strings."""
+    from katana_anyio._redis_script import parse_reply
+
+    with pytest.raises(ValueError, match=r"^unexpected reply from the budget script"):
+        parse_reply([b"send"])
+    reply = parse_reply([b"wait", b"", b"waiting", b"", b"3"])
+    assert reply.delay_s is None
+    assert reply.workers == 3
