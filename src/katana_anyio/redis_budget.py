@@ -199,11 +199,12 @@ class RedisRateBudget:
             now = anyio.current_time()
             fallback = self._fallback
             if fallback is not None and now < self._retry_at:
+                waits_before = fallback.waits
                 local = await self._acquire_local(fallback, deadline)
                 if local is None:
                     continue  # time to try Redis again
                 self._offline.append(local)
-                return self._count(local, started, anyio.current_time() - now > 0)
+                return self._count(local, started, fallback.waits > waits_before)
 
             # One task per process asks Redis at a time; the others queue here
             # instead of polling Redis side by side.
