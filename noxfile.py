@@ -21,7 +21,8 @@ PYTHONS = ["3.11", "3.12", "3.13"]
 
 
 def _sync(session: nox.Session, *groups: str) -> None:
-    args = ["uv", "sync", "--locked", "--no-default-groups", "--extra", "trio"]
+    args = ["uv", "sync", "--locked", "--no-default-groups"]
+    args += ["--extra", "trio", "--extra", "redis"]
     for group in groups:
         args += ["--group", group]
     session.run_install(

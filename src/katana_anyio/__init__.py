@@ -28,6 +28,7 @@ from ._api_resources import Api as Api
 from ._client import KatanaClient as KatanaClient
 from ._export import ExportResult as ExportResult
 from ._export import export_jsonl as export_jsonl
+from ._limiter import Budget as Budget
 from ._limiter import RateBudget as RateBudget
 from ._paging import Page as Page
 from ._response import Headers as Headers

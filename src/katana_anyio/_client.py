@@ -19,6 +19,7 @@ import logging
 import random
 import urllib.parse
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, AsyncExitStack
 from typing import Any
 
 import anyio
@@ -48,7 +49,7 @@ from . import _paging
 from ._api_resources import Api
 from ._config import TokenSource, is_loopback_host, resolve_api_key, resolve_base_url
 from ._items import Materials, Products, Services, Variants
-from ._limiter import RateBudget, wall_time
+from ._limiter import Budget, RateBudget, wall_time
 from ._response import Headers, Response
 from ._transport import Cert, Verify, build_pool, classify_failure, ssl_context
 
@@ -78,7 +79,7 @@ class KatanaClient:
         max_retries: int = 5,
         max_pages: int = 100,
         requests_per_minute: int | None = 60,
-        rate_budget: RateBudget | BudgetConfig | None = None,
+        rate_budget: Budget | BudgetConfig | None = None,
         page_concurrency: int = 10,
         logger: Any = None,
         retry: RetryConfig | None = None,
@@ -109,7 +110,7 @@ class KatanaClient:
         self.max_pages = max_pages
         self.page_concurrency = page_concurrency
         self.retry = retry or RetryConfig(max_retries=max_retries)
-        self.budget = _make_budget(requests_per_minute, rate_budget)
+        self.budget: Budget = _make_budget(requests_per_minute, rate_budget)
         self._retry_budget = RetryBudget()
         self._on_request = on_request
         self._on_response = on_response
@@ -125,6 +126,7 @@ class KatanaClient:
         )
         self._open = False
         self._closed = False
+        self._stack: AsyncExitStack | None = None
         self.stats = ClientStats()
 
     def __repr__(self) -> str:
@@ -145,7 +147,13 @@ class KatanaClient:
     async def __aenter__(self) -> KatanaClient:
         if self._closed:
             raise RuntimeError("this KatanaClient is closed; create a new one")
-        await self._pool.__aenter__()
+        async with AsyncExitStack() as stack:
+            if isinstance(self.budget, AbstractAsyncContextManager):
+                # A shared budget holds connections of its own (Redis); it lives as
+                # long as the client and is left last.
+                await stack.enter_async_context(self.budget)
+            await stack.enter_async_context(self._pool)
+            self._stack = stack.pop_all()
         self._open = True
         return self
 
@@ -156,7 +164,11 @@ class KatanaClient:
         """Close every connection; the client cannot be used afterwards."""
         self._closed = True
         self._open = False
-        await self._pool.aclose()
+        stack, self._stack = self._stack, None
+        if stack is not None:
+            await stack.aclose()
+        else:
+            await self._pool.aclose()
 
     # -- public calls -------------------------------------------------------------
 
@@ -325,12 +337,14 @@ class KatanaClient:
             except BaseException:
                 # Cancelled, past the deadline, or a hook or token callable failed:
                 # no response will report on this slot. Unreleased, a probe slot
-                # would keep every later request waiting for its answer.
-                self.budget.release(sent_at)
+                # would keep every later request waiting for its answer. Shielded:
+                # a shared budget's release is itself I/O, bounded by its timeout.
+                with anyio.CancelScope(shield=True):
+                    await _settle(self.budget.release(sent_at))
                 raise
             now = anyio.current_time()
             if isinstance(outcome, Failure | BaseException):
-                self.budget.release(sent_at)
+                await _settle(self.budget.release(sent_at))
                 failure, exc = _split_failure(outcome)
                 decision = decide_retry(
                     self.retry,
@@ -348,7 +362,11 @@ class KatanaClient:
             else:
                 response = outcome
                 info = parse_rate_limit(response.headers, wall_time())
-                self.budget.observe(info, status=response.status_code, sent_at=sent_at)
+                await _settle(
+                    self.budget.observe(
+                        info, status=response.status_code, sent_at=sent_at
+                    )
+                )
                 decision = decide_retry(
                     self.retry,
                     method=method,
@@ -475,12 +493,12 @@ class ClientStats:
 
 
 def _make_budget(
-    requests_per_minute: int | None, rate_budget: RateBudget | BudgetConfig | None
-) -> RateBudget:
-    if isinstance(rate_budget, RateBudget):
-        return rate_budget
+    requests_per_minute: int | None, rate_budget: Budget | BudgetConfig | None
+) -> Budget:
     if isinstance(rate_budget, BudgetConfig):
         return RateBudget(rate_budget)
+    if rate_budget is not None:
+        return rate_budget
     if requests_per_minute is None:
         return _Unlimited()
     if requests_per_minute < 1:
@@ -531,6 +549,12 @@ def _transport_error(
     error = TransportError(message, method=method, may_have_applied=may_have_applied)
     error.__cause__ = exc
     return error
+
+
+async def _settle(result: Awaitable[None] | None) -> None:
+    """Await what a shared budget's ``observe``/``release`` returned, if anything."""
+    if result is not None:
+        await result
 
 
 async def _call_hook(hook: Hook | None, *args: Any) -> None:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Awaitable
+from typing import Protocol
 
 import anyio
 
@@ -22,7 +24,31 @@ from katana_core import (
     release,
 )
 
-__all__ = ["RateBudget"]
+__all__ = ["Budget", "RateBudget"]
+
+
+class Budget(Protocol):
+    """What :class:`~katana_anyio.KatanaClient` needs from a rate budget.
+
+    :class:`RateBudget` keeps the budget in this process; a shared one (such as
+    ``katana_anyio.redis_budget.RedisRateBudget``) may answer ``observe`` and
+    ``release`` with an awaitable, which the client awaits. A budget that is also an
+    async context manager is entered and left with the client.
+    """
+
+    #: How many acquisitions had to wait.
+    waits: int
+
+    @property
+    def remaining(self) -> int | None: ...
+
+    async def acquire(self, deadline: float | None = None) -> float: ...
+
+    def observe(
+        self, info: RateLimitInfo, *, status: int, sent_at: float
+    ) -> Awaitable[None] | None: ...
+
+    def release(self, sent_at: float) -> Awaitable[None] | None: ...
 
 
 class RateBudget:
@@ -33,9 +59,13 @@ class RateBudget:
     the state, so no lock is needed on a single event loop.
     """
 
-    def __init__(self, config: BudgetConfig | None = None) -> None:
+    def __init__(
+        self, config: BudgetConfig | None = None, *, state: BudgetState | None = None
+    ) -> None:
         self.config = config or BudgetConfig()
-        self._state = BudgetState.initial(self.config)
+        # A starting state lets a caller carry send times over (a shared budget
+        # falling back to this one); by default nothing is known yet.
+        self._state = state or BudgetState.initial(self.config)
         self._changed: anyio.Event | None = None
         self.waits = 0
         self.waited_s = 0.0
