@@ -54,6 +54,14 @@ def tests(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHONS[0])
+def generate(session: nox.Session) -> None:
+    """Regenerate the models, the operation table and the conformance report."""
+    _sync(session, "generate")
+    session.run("python", "tools/generate_models.py")
+    session.run("python", "tools/conformance.py", "--write")
+
+
+@nox.session(python=PYTHONS[0])
 def demo(session: nox.Session) -> None:
     """The main job: `katana demo` on both backends."""
     _sync(session)

@@ -21,6 +21,10 @@ from katana_core import TransportError as TransportError
 from katana_core import UnexpectedResponse as UnexpectedResponse
 from katana_core import ValidationError as ValidationError
 
+from ._api import RecordList as RecordList
+from ._api import RecordStream as RecordStream
+from ._api import Resource as Resource
+from ._api_resources import Api as Api
 from ._client import KatanaClient as KatanaClient
 from ._export import ExportResult as ExportResult
 from ._export import export_jsonl as export_jsonl

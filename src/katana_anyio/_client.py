@@ -13,6 +13,7 @@ never the whole collection.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import logging
 import random
@@ -44,7 +45,9 @@ from katana_core import (
 )
 
 from . import _paging
+from ._api_resources import Api
 from ._config import TokenSource, is_loopback_host, resolve_api_key, resolve_base_url
+from ._items import Materials, Products, Services, Variants
 from ._limiter import RateBudget, wall_time
 from ._response import Headers, Response
 from ._transport import Cert, Verify, build_pool, classify_failure, ssl_context
@@ -239,6 +242,33 @@ class KatanaClient:
         """Like :meth:`paginate`, one :class:`Page` of undecoded records at a time."""
         plan = _paging.plan(params, max_pages=self.max_pages, max_items=max_items)
         return _paging.stream_pages(self, path, plan, timeout, deadline)
+
+    # -- typed layers: client.api.<resource> and the item helpers ----------------
+
+    @functools.cached_property
+    def api(self) -> Api:
+        """Every resource of Katana's API: ``client.api.sales_orders.list()``."""
+        return Api(self)
+
+    @property
+    def products(self) -> Products:
+        """Products: list, get, create, update, delete and ranked ``search``."""
+        return self.api.products
+
+    @property
+    def materials(self) -> Materials:
+        """Materials: list, get, create, update, delete and ranked ``search``."""
+        return self.api.materials
+
+    @property
+    def services(self) -> Services:
+        """Services: list, get, create, update, delete and ranked ``search``."""
+        return self.api.services
+
+    @property
+    def variants(self) -> Variants:
+        """Variants: list, get, create, update, delete and ``search`` by SKU."""
+        return self.api.variants
 
     # -- one call, with retries ------------------------------------------------
 

@@ -40,6 +40,52 @@ class _DataPage(msgspec.Struct):
 _PAGE = msgspec.json.Decoder(list[msgspec.Raw] | _DataPage)
 
 
+class _Id(msgspec.Struct):
+    id: int | str | None = None
+
+
+class _DataIds(msgspec.Struct):
+    data: list[_Id | None]
+
+
+_IDS = msgspec.json.Decoder(list[_Id | None] | _DataIds)
+
+
+class _Seen:
+    """Drops records whose id an earlier page of the same walk already gave.
+
+    Katana pages by offset and lists newest first, so a record created while a
+    walk runs pushes every later record one place down: the last record of a page
+    comes again at the top of the next. Walking in page order and dropping repeated
+    ids removes exactly those repeats. (A record *deleted* during the walk pulls
+    the others up instead, and one can be skipped; a walk with
+    ``include_deleted=true`` keeps every row in place.)
+    """
+
+    def __init__(self) -> None:
+        self.ids: set[int | str] = set()
+        self.dropped = 0
+
+    def keep(self, records: list[msgspec.Raw], response: Response) -> list[msgspec.Raw]:
+        try:
+            decoded = _IDS.decode(response.content)
+        except msgspec.DecodeError:
+            # Records whose ids cannot be read are all kept: nothing is dropped
+            # on a guess.
+            return records
+        items = decoded if isinstance(decoded, list) else decoded.data
+        kept = []
+        for record, item in zip(records, items, strict=True):
+            key = None if item is None else item.id
+            if key is not None:
+                if key in self.ids:
+                    self.dropped += 1
+                    continue
+                self.ids.add(key)
+            kept.append(record)
+        return kept
+
+
 class Page(msgspec.Struct, frozen=True):
     """One page of a collection: its number and its records, still encoded."""
 
@@ -128,18 +174,20 @@ async def collect(
         return first
 
     records, bare = found
-    pages: list[list[msgspec.Raw]] = [records]
+    seen = _Seen()
+    pages: list[list[msgspec.Raw]] = [seen.keep(records, first)]
     info = parse_pagination(first.headers.get("x-pagination"))
     step = plan.after_first(info, len(records))
     total_known = info is not None and info.total_pages is not None
     last = first
+    collected = len(records)
 
     while isinstance(step, FetchPages):
         if total_known:
             fetched = await _fetch_all(
                 client, path, plan, step.pages, timeout, deadline
             )
-            pages.extend(records for _, records, _ in fetched)
+            pages.extend(seen.keep(records, page) for _, records, page in fetched)
             last = fetched[-1][2] if fetched else last
             _warn_truncated(client, path, step.truncated_pages)
             break
@@ -147,8 +195,10 @@ async def collect(
         number = step.pages[0]
         last = await _fetch(client, path, plan, number, timeout, deadline)
         records, _ = _require_records(last, number)
-        pages.append(records)
-        step = plan.after_probe(number, len(records), sum(map(len, pages)))
+        pages.append(seen.keep(records, last))
+        collected += len(records)
+        page_info = parse_pagination(last.headers.get("x-pagination"))
+        step = plan.after_probe(number, len(records), collected, page_info)
 
     if isinstance(step, Done):
         _warn_truncated(client, path, step.truncated_pages)
@@ -165,6 +215,7 @@ async def collect(
         pagination=info,
         pages=len(pages),
         truncated_pages=step.truncated_pages,
+        duplicates_dropped=seen.dropped,
     )
 
 
@@ -217,8 +268,10 @@ async def stream_pages(
     deadline = None if deadline_s is None else anyio.current_time() + deadline_s
     first = await _fetch(client, path, plan, 1, timeout, deadline)
     records, bare = _require_records(first, 1)
-    collected = len(records)
-    yield _truncate(Page(number=1, records=records, bare=bare), plan, 0)
+    seen = _Seen()
+    kept = seen.keep(records, first)
+    collected = len(kept)
+    yield _truncate(Page(number=1, records=kept, bare=bare), plan, 0)
 
     info = parse_pagination(first.headers.get("x-pagination"))
     step = plan.after_first(info, len(records))
@@ -227,10 +280,13 @@ async def stream_pages(
             number = step.pages[0]
             response = await _fetch(client, path, plan, number, timeout, deadline)
             records, _ = _require_records(response, number)
-            page = Page(number=number, records=records, bare=bare)
-            yield _truncate(page, plan, collected)
-            collected += len(records)
-            step = plan.after_probe(number, len(records), collected)
+            kept = seen.keep(records, response)
+            yield _truncate(
+                Page(number=number, records=kept, bare=bare), plan, collected
+            )
+            collected += len(kept)
+            page_info = parse_pagination(response.headers.get("x-pagination"))
+            step = plan.after_probe(number, len(records), collected, page_info)
         _warn_truncated(client, path, step.truncated_pages)
         return
 
@@ -242,10 +298,12 @@ async def stream_pages(
     for start in range(0, len(step.pages), window):
         numbers = step.pages[start : start + window]
         fetched = await _fetch_all(client, path, plan, numbers, timeout, deadline)
-        for number, records, _ in fetched:
-            page = Page(number=number, records=records, bare=bare)
-            yield _truncate(page, plan, collected)
-            collected += len(records)
+        for number, records, response in fetched:
+            kept = seen.keep(records, response)
+            yield _truncate(
+                Page(number=number, records=kept, bare=bare), plan, collected
+            )
+            collected += len(kept)
 
 
 def _truncate(page: Page, plan: PagePlan, collected_before: int) -> Page:

@@ -52,12 +52,14 @@ class Response:
     For an auto-paginated GET, ``content`` is the merged body (``{"data": [...]}``,
     or a bare list when Katana sent bare lists), ``pagination`` is page 1's
     ``X-Pagination``, ``pages`` the number of pages fetched and ``truncated_pages``
-    the known pages that ``max_pages`` left out.
+    the known pages that ``max_pages`` left out; ``duplicates_dropped`` counts
+    records a later page repeated because the collection shifted during the walk.
     """
 
     __slots__ = (
         "_json",
         "content",
+        "duplicates_dropped",
         "headers",
         "method",
         "pages",
@@ -78,6 +80,7 @@ class Response:
         pagination: PaginationInfo | None = None,
         pages: int = 1,
         truncated_pages: int = 0,
+        duplicates_dropped: int = 0,
     ) -> None:
         self.status_code = status_code
         self.headers = headers
@@ -87,6 +90,7 @@ class Response:
         self.pagination = pagination
         self.pages = pages
         self.truncated_pages = truncated_pages
+        self.duplicates_dropped = duplicates_dropped
         self._json: Any = _UNREAD
 
     @property

@@ -10,6 +10,8 @@ feature (rate budget, retries, concurrent pages) is the async client's own::
         products = client.get("/products").json()["data"]
         for variant in client.paginate("/variants"):
             ...
+        found = client.products.search("widget")
+        orders = client.api.sales_orders.list(status="NOT_SHIPPED")
 
 Do not use it from inside a running event loop: use the async client there.
 """
@@ -17,12 +19,15 @@ Do not use it from inside a running event loop: use the async client there.
 from __future__ import annotations
 
 import contextlib
+import inspect
 from collections.abc import Iterator
 from types import TracebackType
 from typing import Any
 
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 
+from ._api import Resource
+from ._api_resources import Api
 from ._client import KatanaClient as AsyncKatanaClient
 from ._response import Response
 
@@ -96,14 +101,71 @@ class KatanaClient:
 
     def paginate(self, path: str, **kwargs: Any) -> Iterator[Any]:
         """Yield records in page order; stopping early cancels pending fetches."""
-        portal = self._require()
-        stream = self._client.paginate(path, **kwargs)
-        with portal.wrap_async_context_manager(_closing(stream)) as records:
-            while True:
-                try:
-                    yield portal.call(records.__anext__)
-                except StopAsyncIteration:
-                    return
+        return _iterate(self._require(), self._client.paginate(path, **kwargs))
+
+    # The typed layers, through a proxy that waits for each coroutine method. The
+    # proxies are typed ``Any``: the async client carries the precise types.
+
+    @property
+    def api(self) -> Any:
+        """``client.api.<resource>.<method>(...)``, each call blocking."""
+        return _Blocking(self._client.api, self._require)
+
+    @property
+    def products(self) -> Any:
+        return _Blocking(self._client.products, self._require)
+
+    @property
+    def materials(self) -> Any:
+        return _Blocking(self._client.materials, self._require)
+
+    @property
+    def services(self) -> Any:
+        return _Blocking(self._client.services, self._require)
+
+    @property
+    def variants(self) -> Any:
+        return _Blocking(self._client.variants, self._require)
+
+
+class _Blocking:
+    """Runs the coroutine methods of ``target`` on the portal; ``iter`` blocks too."""
+
+    def __init__(self, target: Any, portal: Any) -> None:
+        self._target = target
+        self._portal = portal
+
+    def __repr__(self) -> str:
+        return f"<blocking {self._target!r}>"
+
+    def __dir__(self) -> list[str]:
+        return dir(self._target)
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._target, name)
+        if name == "iter":
+            return lambda *a, **kw: _iterate(self._portal(), value(*a, **kw))
+        if inspect.iscoroutinefunction(value):
+            return lambda *a, **kw: self._portal().call(lambda: value(*a, **kw))
+        if callable(value):
+            return lambda *a, **kw: self._wrap(value(*a, **kw))
+
+        return self._wrap(value)
+
+    def _wrap(self, value: Any) -> Any:
+        if isinstance(value, Api | Resource):
+            return _Blocking(value, self._portal)
+
+        return value
+
+
+def _iterate(portal: BlockingPortal, stream: Any) -> Iterator[Any]:
+    with portal.wrap_async_context_manager(_closing(stream)) as records:
+        while True:
+            try:
+                yield portal.call(records.__anext__)
+            except StopAsyncIteration:
+                return
 
 
 @contextlib.asynccontextmanager

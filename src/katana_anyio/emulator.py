@@ -6,9 +6,12 @@ Run it in-process::
         ...  # point a client at emulator.base_url with key "test-key"
 
 or in a task group with ``await task_group.start(serve, config)``, or blocking with
-``run(config)`` (what ``katana emulator --port N`` calls). Seeded records, Katana's
-pagination and rate-limit headers and error bodies, writes, scripted and random
-faults, and a journal of every request are described in the modules of
+``run(config)`` (what ``katana emulator --port N`` calls). Every operation of the
+generated operation table is routed; records are seeded per resource, listed newest
+first as Katana lists them (``emulator.listing(name)``; ``emulator.records(name)``
+keeps creation order), and ``EmulatorConfig(quirks=True)`` adds Katana's payload
+quirks. Pagination and rate-limit headers, error bodies, writes, scripted and
+random faults, and a journal of every request are described in the modules of
 ``katana_anyio._emulator``.
 """
 

@@ -13,8 +13,12 @@ cannot be refused. That is the first rule, kept with a log of send times:
 
 ``margin_s`` covers latency: two requests sent exactly ``window_s`` apart may arrive
 closer together if the first was slower on the way. The difference in one-way delay
-is at most the slower request's round trip, so the margin follows the longest round
-trip seen recently (decaying, and capped at a tenth of the window).
+is at most the slower request's round trip, so the margin is the longest round trip
+observed in the last ``window_s`` (capped at a tenth of the window). Why that is
+enough: if the first request's round trip was observed within the window before the
+second is sent, the margin covers its one-way delay; if it was observed earlier,
+the two sends are already more than ``window_s`` plus that round trip apart. The
+guarantee therefore holds whenever every request is answered within the cap.
 
 The second rule uses what the server says, which matters when other clients share
 the key or the server's limit is not what we assumed:
@@ -27,15 +31,29 @@ the key or the server's limit is not what we assumed:
 * when the server's window has reset, or before we have heard from it at all, the
   budget is *unknown*: one probe request goes out and its response sets the
   estimate. This costs one round trip per window and saves a burst of 429s when
-  another process used the key.
+  another process used the key. A probe that is never answered (the driver lost
+  it) stops blocking after ``probe_timeout_s``.
 * ``Limit`` replaces the assumed limit when it differs.
+* when the server has counted more requests in its window than we sent in the
+  last window (or refused one with 429), someone else is using the key: another
+  process, or another client in this one. For the next window the budget is
+  *paced*: one request in flight at a time, each answer refreshing the estimate,
+  so that two clients cannot both spend the same ``Remaining``. Alone again, it
+  bursts again once a window passes without such a sign.
 
 The state is a frozen value (:class:`BudgetState`); :func:`acquire` and
 :func:`observe` return new states, so a driver can keep it in a variable under a
-lock, or in a shared store.
+lock, or in a shared store. When :func:`acquire` says wait, its deadline is the
+earliest instant at which every rule could let a request through, so the deadline
+never moves later as time passes without new input.
+
+Times are the driver's monotonic seconds; a ``now`` that runs backwards (a clock
+read before waiting for a lock) is tolerated and only makes the budget stricter.
 """
 
 from __future__ import annotations
+
+import math
 
 import msgspec
 
@@ -58,16 +76,29 @@ class BudgetConfig(msgspec.Struct, frozen=True):
 
     limit: int = 60
     window_s: float = 60.0
-    # Latency margin bounds: a floor for servers we have not timed yet, and a cap so
-    # that one very slow response does not halve throughput.
-    margin_min_s: float = 0.0
+    # Latency margin bounds: a floor, and a cap so that one very slow response does
+    # not halve throughput. The floor keeps sends off the exact window boundary: a
+    # server stamps arrivals with its own clock, to the millisecond, so a request
+    # sent exactly one window after another may still land in that window.
+    margin_min_s: float = 0.05
     margin_max_fraction: float = 0.1
+    # How long an unanswered probe blocks the others; a probe normally comes back
+    # within one round trip, so this only matters when a driver lost one.
+    probe_timeout_s: float = 10.0
 
     def __post_init__(self) -> None:
         if self.limit < 1:
             raise ConfigurationError(f"limit must be >= 1, got {self.limit}")
-        if not self.window_s > 0:
+        if not (math.isfinite(self.window_s) and self.window_s > 0):
             raise ConfigurationError(f"window_s must be > 0, got {self.window_s}")
+        if not 0 <= self.margin_max_fraction < 1:
+            raise ConfigurationError(
+                f"margin_max_fraction must be in [0, 1), got {self.margin_max_fraction}"
+            )
+        for name in ("margin_min_s", "probe_timeout_s"):
+            value = getattr(self, name)
+            if not (math.isfinite(value) and value >= 0):
+                raise ConfigurationError(f"{name} must be finite and >= 0, got {value}")
 
 
 class BudgetState(msgspec.Struct, frozen=True):
@@ -75,7 +106,7 @@ class BudgetState(msgspec.Struct, frozen=True):
 
     # The limit in force: the configured one until the server reports its own.
     limit: int
-    # Send times of the last ``limit`` requests, oldest first.
+    # Send times of the last ``limit`` requests, in ascending order.
     sends: tuple[float, ...] = ()
     # Server-reported requests left in its current window, or None when unknown.
     remaining: int | None = None
@@ -85,12 +116,20 @@ class BudgetState(msgspec.Struct, frozen=True):
     gate_until: float = 0.0
     # Send time of the probe while the budget is unknown and a probe is out.
     probe_sent_at: float | None = None
-    # Longest recent round trip, decaying; the latency margin.
-    rtt_s: float = 0.0
+    # Until this instant another client is known to share the key: send paced.
+    shared_until: float = 0.0
+    # Round trips observed in the last window as ``(observed_at, rtt_s)``, a
+    # sliding maximum: each entry's round trip is longer than every later one's.
+    rtts: tuple[tuple[float, float], ...] = ()
 
     @classmethod
     def initial(cls, config: BudgetConfig) -> BudgetState:
         return cls(limit=config.limit)
+
+    @property
+    def rtt_s(self) -> float:
+        """The longest round trip remembered (the latency margin before capping)."""
+        return self.rtts[0][1] if self.rtts else 0.0
 
 
 class SendNow(msgspec.Struct, frozen=True):
@@ -100,7 +139,11 @@ class SendNow(msgspec.Struct, frozen=True):
 
 
 class WaitUntil(msgspec.Struct, frozen=True):
-    """Decision: ask again at ``deadline`` (monotonic seconds), or when told."""
+    """Decision: ask again at ``deadline`` (monotonic seconds), or when told.
+
+    ``deadline`` is always set by this version; ``None`` is kept in the type for
+    drivers written against the first one.
+    """
 
     deadline: float | None
     reason: str
@@ -111,48 +154,71 @@ def _margin_s(config: BudgetConfig, state: BudgetState) -> float:
     return min(max(state.rtt_s, config.margin_min_s), cap)
 
 
-def _expire_window(state: BudgetState, now: float) -> BudgetState:
-    """Forget the server's numbers once its window has ended."""
-    if state.window_ends_at is None or now < state.window_ends_at:
-        return state
+def _expire(config: BudgetConfig, state: BudgetState, now: float) -> BudgetState:
+    """Forget the server's numbers once its window has ended, and old round trips."""
+    if state.window_ends_at is not None and now >= state.window_ends_at:
+        state = msgspec.structs.replace(state, remaining=None, window_ends_at=None)
 
-    return msgspec.structs.replace(state, remaining=None, window_ends_at=None)
+    horizon = now - config.window_s
+    kept = state.rtts
+    while kept and kept[0][0] < horizon:
+        kept = kept[1:]
+    if kept is not state.rtts:
+        state = msgspec.structs.replace(state, rtts=kept)
+
+    return state
+
+
+def _blockers(
+    config: BudgetConfig, state: BudgetState, now: float
+) -> list[tuple[float, str]]:
+    """Every rule that forbids a send at ``now``, with the instant it stops doing so."""
+    blockers: list[tuple[float, str]] = []
+    if now < state.gate_until:
+        blockers.append((state.gate_until, "rate limit gate"))
+
+    if len(state.sends) >= state.limit:
+        # The oldest of our last ``limit`` sends must leave the window first.
+        free_at = state.sends[-state.limit] + config.window_s + _margin_s(config, state)
+        if free_at > now:
+            blockers.append((free_at, "local window full"))
+
+    if state.remaining is not None and state.remaining <= 0:
+        # A known estimate always has a window end, after now once expired.
+        assert state.window_ends_at is not None
+        blockers.append((state.window_ends_at, "server window exhausted"))
+
+    one_at_a_time = state.remaining is None or now < state.shared_until
+    if one_at_a_time and state.probe_sent_at is not None:
+        give_up_at = state.probe_sent_at + config.probe_timeout_s
+        if give_up_at > now:
+            blockers.append((give_up_at, "waiting for the server's count"))
+
+    return blockers
 
 
 def acquire(
     config: BudgetConfig, state: BudgetState, now: float
 ) -> tuple[BudgetState, SendNow | WaitUntil]:
     """Take a slot for a request at ``now``, or say how long to wait for one."""
-    state = _expire_window(state, now)
+    state = _expire(config, state, now)
 
-    if now < state.gate_until:
-        return state, WaitUntil(deadline=state.gate_until, reason="rate limit gate")
+    blockers = _blockers(config, state, now)
+    if blockers:
+        # The latest blocker decides; on a tie the first listed names the reason.
+        deadline, reason = max(blockers, key=lambda blocker: blocker[0])
+        return state, WaitUntil(deadline=deadline, reason=reason)
 
-    window_s = config.window_s + _margin_s(config, state)
-    if len(state.sends) >= state.limit:
-        # The oldest of our last ``limit`` sends must leave the window first.
-        oldest = state.sends[-state.limit]
-        if oldest + window_s > now:
-            return state, WaitUntil(
-                deadline=oldest + window_s, reason="local window full"
-            )
-
-    if state.remaining is None and state.probe_sent_at is not None:
-        # The server has not told us what is left yet: wait for the probe.
-        return state, WaitUntil(deadline=None, reason="waiting for the server's count")
-
-    if state.remaining is not None and state.remaining <= 0:
-        # A known estimate always has a window end (see _adopt_remaining).
-        return state, WaitUntil(
-            deadline=state.window_ends_at, reason="server window exhausted"
-        )
-
-    sends = (*state.sends, now)[-state.limit :]
+    sends = tuple(sorted((*state.sends, now)))[-state.limit :]
     if state.remaining is None:
         state = msgspec.structs.replace(state, sends=sends, probe_sent_at=now)
     else:
+        paced = now < state.shared_until
         state = msgspec.structs.replace(
-            state, sends=sends, remaining=state.remaining - 1
+            state,
+            sends=sends,
+            remaining=state.remaining - 1,
+            probe_sent_at=now if paced else state.probe_sent_at,
         )
 
     return state, SendNow(sent_at=now)
@@ -184,29 +250,38 @@ def observe(
     ``sent_at`` is the slot the request was sent in; ``now`` is when the response
     arrived. Call it for every response, 429s and errors included.
     """
-    state = _expire_window(state, now)
-    state = release(state, sent_at)
-    state = _note_rtt(config, state, now - sent_at)
+    state = _expire(config, state, now)
+    state = _note_rtt(config, state, now, now - sent_at)
 
     if info.limit is not None and info.limit != state.limit:
-        state = msgspec.structs.replace(state, limit=info.limit)
+        # Only the last ``limit`` sends can ever block a new one.
+        state = msgspec.structs.replace(
+            state, limit=info.limit, sends=state.sends[-info.limit :]
+        )
 
     if status == 429:
-        state = _close_gate_on_429(config, state, info, now)
-    elif info.remaining is not None:
-        state = _adopt_remaining(config, state, info, sent_at, now)
+        return _close_gate_on_429(config, state, info, now)
+    if info.remaining is not None:
+        return _adopt_remaining(config, state, info, sent_at, now)
 
-    return state
+    return release(state, sent_at)
 
 
-def _note_rtt(config: BudgetConfig, state: BudgetState, rtt_s: float) -> BudgetState:
-    # Decay by a tenth per response so that one slow answer fades within a window.
-    decayed = state.rtt_s * 0.9
-    rtt_s = min(max(rtt_s, decayed, 0.0), config.window_s * config.margin_max_fraction)
-    if rtt_s == state.rtt_s:
-        return state
+def _note_rtt(
+    config: BudgetConfig, state: BudgetState, now: float, rtt_s: float
+) -> BudgetState:
+    rtt_s = min(max(rtt_s, 0.0), config.window_s * config.margin_max_fraction)
 
-    return msgspec.structs.replace(state, rtt_s=rtt_s)
+    # Entries with a shorter round trip are dominated by this one; it inherits the
+    # latest of their observation times, so nothing is forgotten early even when
+    # ``now`` runs backwards.
+    kept = list(state.rtts)
+    observed_at = now
+    while kept and kept[-1][1] <= rtt_s:
+        observed_at = max(observed_at, kept.pop()[0])
+    kept.append((observed_at, rtt_s))
+
+    return msgspec.structs.replace(state, rtts=tuple(kept))
 
 
 def _close_gate_on_429(
@@ -220,10 +295,20 @@ def _close_gate_on_429(
         wait_s = config.window_s
 
     gate_until = max(state.gate_until, now + wait_s)
-    window_ends_at = max(state.window_ends_at or 0.0, gate_until)
+    window_ends_at = gate_until
+    if state.window_ends_at is not None:
+        window_ends_at = max(window_ends_at, state.window_ends_at)
+
+    # A 429 means our count was wrong: pace the next window.
+    shared_until = max(state.shared_until, gate_until + config.window_s)
 
     return msgspec.structs.replace(
-        state, gate_until=gate_until, remaining=0, window_ends_at=window_ends_at
+        state,
+        gate_until=gate_until,
+        remaining=0,
+        window_ends_at=window_ends_at,
+        probe_sent_at=None,
+        shared_until=shared_until,
     )
 
 
@@ -236,17 +321,19 @@ def _adopt_remaining(
 ) -> BudgetState:
     assert info.remaining is not None
     # Without a Reset header, assume the worst: a whole window from now.
-    reset_after_s = (
-        config.window_s if info.reset_after_s is None else info.reset_after_s
-    )
+    reset_after_s = info.reset_after_s
+    if reset_after_s is None:
+        reset_after_s = config.window_s
     reported_end = now + reset_after_s
     # Within a known window keep its end: a sliding server moves its Reset forward
     # with every request, and following it would keep an old count alive forever.
-    window_ends_at = state.window_ends_at or reported_end
+    window_ends_at = state.window_ends_at
+    if window_ends_at is None:
+        window_ends_at = reported_end
 
     # Our sends after this request are not in its count yet.
     later = sum(1 for t in state.sends if t > sent_at)
-    estimate = max(0, info.remaining - later)
+    estimate = min(max(0, info.remaining - later), state.limit)
     if state.remaining is not None:
         estimate = min(estimate, state.remaining)
 
@@ -256,6 +343,38 @@ def _adopt_remaining(
         gate_until = max(gate_until, window_ends_at, reported_end)
         window_ends_at = max(window_ends_at, reported_end)
 
+    shared_until = state.shared_until
+    if _others_counted(config, state, info.remaining, now):
+        shared_until = max(shared_until, now + config.window_s)
+
+    # Only the answer to the probe (or a later request) ends the wait for it.
+    probe_sent_at = state.probe_sent_at
+    if probe_sent_at is not None and sent_at >= probe_sent_at:
+        probe_sent_at = None
+    if state.remaining is None:
+        probe_sent_at = None
+
     return msgspec.structs.replace(
-        state, remaining=estimate, window_ends_at=window_ends_at, gate_until=gate_until
+        state,
+        remaining=estimate,
+        window_ends_at=window_ends_at,
+        gate_until=gate_until,
+        probe_sent_at=probe_sent_at,
+        shared_until=shared_until,
     )
+
+
+def _others_counted(
+    config: BudgetConfig, state: BudgetState, remaining: int, now: float
+) -> bool:
+    """Has the server counted requests in its window that we did not send?
+
+    Every request the server counted in its current window was sent within the
+    last window (plus the margin), so with nobody else on the key the count is at
+    most our sends in that span, whatever order they arrived in.
+    """
+    used = state.limit - remaining
+    since = now - config.window_s - _margin_s(config, state)
+    ours = sum(1 for t in state.sends if t > since)
+
+    return used > ours

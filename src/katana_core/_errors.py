@@ -167,7 +167,7 @@ class AuthenticationError(APIError):
 
 
 class PermissionDenied(APIError):
-    """403: the key may not do this (Katana documents no 403; proxies send it)."""
+    """403: the key may not do this (undocumented by Katana; seen from proxies)."""
 
 
 class NotFoundError(APIError):

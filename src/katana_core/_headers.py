@@ -12,6 +12,7 @@ and say which one we saw.
 
 from __future__ import annotations
 
+import datetime as dt
 import email.utils
 import math
 from collections.abc import Mapping
@@ -35,6 +36,8 @@ _EPOCH_S_MIN = 10**9
 
 # No legitimate wait is longer than a day; a larger value is garbage, not a plan.
 MAX_WAIT_S = 86_400.0
+# Counts (limits, pages, records) beyond this are garbage, not data.
+_MAX_COUNT = 2**31
 
 
 def header(headers: Mapping[str, str], name: str) -> str | None:
@@ -52,7 +55,9 @@ def header(headers: Mapping[str, str], name: str) -> str | None:
 
 
 def _parse_number(text: str | None) -> float | None:
-    if text is None:
+    # ASCII only: float() also reads other scripts' digits and "1_000", which no
+    # server means in a header.
+    if text is None or not text.isascii() or "_" in text:
         return None
 
     try:
@@ -68,7 +73,7 @@ def _parse_number(text: str | None) -> float | None:
 
 def _parse_count(text: str | None) -> int | None:
     value = _parse_number(text)
-    if value is None or value < 0 or value != int(value) or value > 2**31:
+    if value is None or value < 0 or value != int(value) or value > _MAX_COUNT:
         return None
 
     return int(value)
@@ -85,17 +90,10 @@ def parse_retry_after(value: str | None, now_wall_s: float) -> float | None:
         return None
 
     text = value.strip()
-    if not text:
-        return None
-
-    if text.isdigit():
-        delay_s = float(int(text))
-        return delay_s if delay_s <= MAX_WAIT_S else None
-
     number = _parse_number(text)
     if number is not None:
-        # A fractional or negative delta is outside the grammar; a sane
-        # non-negative one is still clearly meant as seconds.
+        # Only digits are in the grammar; a fractional delta is still clearly
+        # meant as seconds, a negative one is not a wait.
         return number if 0 <= number <= MAX_WAIT_S else None
 
     try:
@@ -104,14 +102,11 @@ def parse_retry_after(value: str | None, now_wall_s: float) -> float | None:
         return None
 
     if when.tzinfo is None:
-        # HTTP dates are always GMT; a naive result means the parser saw "-0000".
-        return None
+        # The asctime form carries no zone, and "-0000" parses naive: HTTP dates
+        # are always UTC (RFC 9110 section 5.6.7).
+        when = when.replace(tzinfo=dt.UTC)
 
-    try:
-        delay_s = when.timestamp() - now_wall_s
-    except (OverflowError, OSError, ValueError):  # pragma: no cover - platform limits
-        return None
-
+    delay_s = when.timestamp() - now_wall_s
     if delay_s > MAX_WAIT_S:
         return None
 
@@ -187,16 +182,12 @@ _BOOL_FIELDS = ("first_page", "last_page")
 
 
 def _coerce_int(value: object) -> int | None:
-    # bool is an int subclass; "true" is not a count.
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value if value >= 0 else None
-    if isinstance(value, float):
-        # Truncate 6.0 but refuse 6.5: a fractional page count is garbage.
-        if math.isfinite(value) and value >= 0 and value == int(value):
-            return int(value)
-        return None
+    # Take 6.0 as 6 but refuse 6.5: a fractional page count is garbage.
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    # bool is an int subclass, and true is not a count.
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value if 0 <= value <= _MAX_COUNT else None
     if isinstance(value, str):
         return _parse_count(value)
     return None
@@ -226,7 +217,8 @@ def parse_pagination(value: str | None) -> PaginationInfo | None:
 
     try:
         raw = msgspec.json.decode(value.encode("utf-8", "surrogatepass"))
-    except (msgspec.DecodeError, UnicodeEncodeError):
+    except (msgspec.DecodeError, UnicodeEncodeError, RecursionError):
+        # RecursionError: msgspec gives up on deeply nested arrays that way.
         return None
 
     if not isinstance(raw, dict):

@@ -67,8 +67,13 @@ def _encode_value(key: str, value: _Scalar) -> str | None:
                 f"query parameter {key!r} is a naive datetime; give it a timezone "
                 "(Katana compares timestamps in UTC)"
             )
-        utc = value.astimezone(dt.UTC)
-        return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+        try:
+            utc = value.astimezone(dt.UTC)
+        except OverflowError:
+            raise InvalidRequest(
+                f"query parameter {key!r} is out of range in UTC: {value!r}"
+            ) from None
+        return utc.isoformat(timespec="milliseconds").replace("+00:00", "Z")
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, float) and not math.isfinite(value):
@@ -190,11 +195,14 @@ class PagePlan(msgspec.Struct, frozen=True):
 
     @property
     def page_cap(self) -> int:
-        """The most pages this plan will fetch."""
+        """The most pages this plan will fetch when the total is known."""
+        return self._pages_for_items(self.max_pages)
+
+    def _pages_for_items(self, pages: int) -> int:
+        """``pages``, or fewer when ``max_items`` needs fewer at this page size."""
         if self.max_items is None:
-            return self.max_pages
-        needed = max(1, math.ceil(self.max_items / self.page_size))
-        return min(self.max_pages, needed)
+            return pages
+        return min(pages, max(1, math.ceil(self.max_items / self.page_size)))
 
     def query_for(self, page: int) -> Params:
         """The query for ``page``: the caller's pairs in order, then page and limit."""
@@ -213,28 +221,46 @@ class PagePlan(msgspec.Struct, frozen=True):
                 return Done()
             return self._probe(2)
 
-        last = min(total, self.page_cap)
-        truncated = max(0, total - self.max_pages) if total > last else 0
+        wanted = self._pages_for_items(total)
+        last = min(wanted, self.max_pages)
+        # Only pages lost to ``max_pages`` count as truncation: stopping where
+        # ``max_items`` is met is what the caller asked for.
+        truncated = wanted - last
         if last < 2:
             return Done(truncated_pages=truncated)
 
         return FetchPages(pages=tuple(range(2, last + 1)), truncated_pages=truncated)
 
-    def after_probe(self, page: int, count: int, collected: int) -> FetchPages | Done:
+    def after_probe(
+        self,
+        page: int,
+        count: int,
+        collected: int,
+        info: PaginationInfo | None = None,
+    ) -> FetchPages | Done:
         """Plan the next step after probing ``page``, which held ``count`` records.
 
         ``collected`` is the number of records collected so far, this page included.
+        ``info`` is the page's ``X-Pagination``, when it had one: a ``last_page`` or
+        a ``total_pages`` reached ends the walk too.
         """
         if count == 0 or self._items_full(collected):
+            return Done()
+
+        if info is not None and (
+            info.last_page is True
+            or (info.total_pages is not None and page >= info.total_pages)
+        ):
             return Done()
 
         return self._probe(page + 1)
 
     def _probe(self, page: int) -> FetchPages | Done:
-        if page > self.page_cap:
+        # ``max_items`` is enforced by the count collected, not by a page count:
+        # if the server sends short pages, more pages are needed than planned.
+        if page > self.max_pages:
             # Without a total we cannot tell how much was cut; say "at least one".
-            cut = 1 if page > self.max_pages else 0
-            return Done(truncated_pages=cut)
+            return Done(truncated_pages=1)
         return FetchPages(pages=(page,))
 
     def _items_full(self, collected: int) -> bool:
@@ -246,6 +272,25 @@ class PagePlan(msgspec.Struct, frozen=True):
         if self.max_items is not None:
             del merged[self.max_items :]
         return merged
+
+    def merge_bodies(self, bodies: Sequence[object]) -> object:
+        """Combine decoded page bodies into one body of the first page's shape.
+
+        A bare list stays a bare list; ``{"data": [...]}`` keeps the first page's
+        other keys with ``data`` replaced by the merged records; anything else (a
+        single object) is returned untouched. Later pages are expected to be list
+        bodies (check them with :func:`extract_records`); one that is not adds no
+        records.
+        """
+        first = bodies[0]
+        if extract_records(first) is None:
+            return first
+
+        merged = self.merge([extract_records(body) or [] for body in bodies])
+        if isinstance(first, list):
+            return merged
+        assert isinstance(first, dict)
+        return {**first, "data": merged}
 
 
 def _parse_limit(text: str | None) -> int | None:

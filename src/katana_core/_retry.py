@@ -28,6 +28,7 @@ Waits are capped exponential backoff with full jitter: ``draw * min(cap, base *
 from __future__ import annotations
 
 import enum
+import math
 
 import msgspec
 
@@ -77,8 +78,11 @@ class RetryConfig(msgspec.Struct, frozen=True):
             raise ConfigurationError(
                 f"max_retries must be >= 0, got {self.max_retries}"
             )
-        if not (self.wait_initial_s >= 0 and self.wait_max_s >= 0):
-            raise ConfigurationError("retry waits must be >= 0")
+        for name in ("wait_initial_s", "wait_max_s"):
+            value = getattr(self, name)
+            if not (math.isfinite(value) and value >= 0):
+                raise ConfigurationError(f"{name} must be finite and >= 0, got {value}")
+        # An infinite max_wait_s is allowed: it means "honour any Retry-After".
         if not self.max_wait_s >= 0:
             raise ConfigurationError(f"max_wait_s must be >= 0, got {self.max_wait_s}")
 
@@ -127,7 +131,8 @@ def backoff_s(config: RetryConfig, retry_number: int, draw: float) -> float:
     """Full-jitter wait before retry ``retry_number`` (1-based); ``draw`` in [0, 1)."""
     exponent = min(max(retry_number - 1, 0), 62)
     ceiling = min(config.wait_max_s, config.wait_initial_s * 2.0**exponent)
-    draw = min(max(draw, 0.0), 1.0)
+    # Clamp into [0, 1]; a NaN draw counts as 0 rather than poisoning the wait.
+    draw = min(draw, 1.0) if draw >= 0.0 else 0.0
 
     return draw * ceiling
 

@@ -56,7 +56,7 @@ async def test_export_under_the_rate_limit_fetches_each_record_once() -> None:
             ids = [record["id"] async for record in client.paginate("/products")]
             waits = client.budget.waits
 
-        seeded = [record["id"] for record in emulator.records("products")]
+        seeded = [record["id"] for record in emulator.listing("products")]
         assert ids == seeded
         requests = _list_requests(emulator, "/v1/products")
         assert len(requests) == 5
@@ -73,7 +73,7 @@ async def test_get_merges_every_page_in_order() -> None:
             response = await client.get("/products")
 
         ids = [record["id"] for record in response.json()["data"]]
-        assert ids == [record["id"] for record in emulator.records("products")]
+        assert ids == [record["id"] for record in emulator.listing("products")]
         assert response.pages == 5
         assert response.pagination is not None
         assert response.pagination.total_records == 1100
@@ -88,7 +88,7 @@ async def test_caller_limit_is_the_page_size_and_max_items_truncates() -> None:
             )
 
         ids = [record["id"] for record in response.json()["data"]]
-        assert ids == [r["id"] for r in emulator.records("products")[:250]]
+        assert ids == [r["id"] for r in emulator.listing("products")[:250]]
         requests = _list_requests(emulator, "/v1/products")
         assert sorted(int(q["page"][0]) for q in requests) == [1, 2, 3]
         assert all(q["limit"] == ["100"] for q in requests)
@@ -101,7 +101,7 @@ async def test_explicit_page_is_one_request() -> None:
             response = await client.get("/products", params={"page": 2, "limit": 10})
 
         ids = [record["id"] for record in response.json()["data"]]
-        assert ids == [r["id"] for r in emulator.records("products")[10:20]]
+        assert ids == [r["id"] for r in emulator.listing("products")[10:20]]
         assert len(_list_requests(emulator, "/v1/products")) == 1
 
 

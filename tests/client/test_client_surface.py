@@ -69,7 +69,7 @@ def test_blocking_client_pages_streams_and_raises(backend: str) -> None:
         start_blocking_portal() as portal,
         portal.wrap_async_context_manager(KatanaEmulator(CONFIG)) as emulator,
     ):
-        ids = [r["id"] for r in emulator.records("products")]
+        ids = [r["id"] for r in emulator.listing("products")]
         with BlockingClient(KEY, base_url=emulator.base_url, backend=backend) as client:
             merged = client.get("/products", params={"limit": 100}).json()["data"]
             streamed = [r["id"] for r in client.paginate("/products")]

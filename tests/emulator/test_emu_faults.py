@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import anyio
+import h11
 import httpcore
 import pytest
 from rawhttp import connect, get, small_config
@@ -192,3 +194,30 @@ def test_invalid_faults_are_refused() -> None:
 
     with pytest.raises(ValueError, match=r"^a missing_header fault needs the header"):
         Fault("missing_header")
+
+
+async def test_random_fault_mix_with_the_default_kinds() -> None:
+    """At a rate of one, every request gets a default-kind fault and the mix varies."""
+    config = small_config(seed=3, fault_rate=1.0)
+    async with KatanaEmulator(config) as emulator:
+        emulator.faults.random_kinds = tuple(
+            replace(f, delay_s=0.01) if f.kind == "latency" else f
+            for f in emulator.faults.random_kinds
+        )
+        statuses = []
+        for _ in range(30):
+            try:
+                statuses.append((await get(emulator, "/services")).status)
+            except (
+                anyio.EndOfStream,
+                anyio.BrokenResourceError,
+                h11.RemoteProtocolError,
+            ):
+                statuses.append(0)
+
+        kinds = {entry.fault for entry in emulator.journal}
+
+    assert None not in kinds
+    assert {"status", "disconnect", "latency"} <= kinds
+    assert {200, 502, 503, 504, 0} <= set(statuses)
+    assert emulator.stats.writes_applied == 0

@@ -17,14 +17,15 @@ TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 async def test_default_page_holds_fifty_records_and_string_pagination(
     emulator: KatanaEmulator,
 ) -> None:
-    """A list without page or limit returns the first 50 records, ascending by id."""
+    """A list without page or limit returns the first 50 records, newest first."""
     response = await get(emulator, "/products")
 
     assert response.status == 200
     data = response.json()["data"]
     assert [r["id"] for r in data] == [
-        r["id"] for r in emulator.records("products")[:50]
+        r["id"] for r in emulator.listing("products")[:50]
     ]
+    assert data[0]["id"] == emulator.records("products")[-1]["id"]
     assert response.pagination == {
         "total_records": "120",
         "total_pages": "3",
@@ -86,7 +87,7 @@ async def test_repeated_ids_filter_the_list(emulator: KatanaEmulator) -> None:
 
     response = await get(emulator, f"/variants?{query}")
 
-    assert [r["id"] for r in response.json()["data"]] == wanted
+    assert [r["id"] for r in response.json()["data"]] == wanted[::-1]
     assert response.pagination["total_records"] == "3"
 
 
@@ -217,7 +218,7 @@ async def test_created_at_bounds_filter_the_list(emulator: KatanaEmulator) -> No
     )
 
     assert [r["id"] for r in response.json()["data"]] == [
-        r["id"] for r in products[10:20]
+        r["id"] for r in products[19:9:-1]
     ]
 
 

@@ -18,12 +18,17 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 import msgspec
 
+from katana_core.models import Operation
+
+from . import writes_generic as generic
 from .config import EmulatorConfig
-from .query import parse_list_query
+from .query import ListQuery, parse_extend, parse_list_query
 from .ratelimit import RateDecision, RateLimiter
 from .resources import RESOURCES, Problem
+from .routes import match
 from .store import Store
-from .writes import WriteError, create, delete, update
+from .writes import ITEM_RESOURCES, WriteError, create, delete, update
+from .writes import now_stamp as _now
 
 __all__ = ["API_PREFIX", "Application", "Request", "Response", "error_response"]
 
@@ -159,65 +164,166 @@ class Application:
         if not path.startswith(API_PREFIX + "/"):
             return error_response(404)
 
-        segments = path[len(API_PREFIX) + 1 :].strip("/").split("/")
-        resource = segments[0]
-        if resource not in RESOURCES or len(segments) > 2:
+        found = match(request.method, path[len(API_PREFIX) :])
+        if found is None:
             return error_response(404)
 
-        if len(segments) == 1:
-            return self._collection(request.method, resource, query, request.body)
+        route, params = found
+        call = _Call(route.operation, route.operation.resource, params, query)
+        handler = getattr(self, f"_{route.kind}")
+        response: Response = handler(call, request.body)
 
-        try:
-            record_id = int(segments[1])
-        except ValueError:
-            return error_response(404)
+        return response
 
-        return self._member(request.method, resource, record_id, request.body)
+    def _list(self, call: _Call, body: bytes) -> Response:
+        operation = call.operation
+        resource = call.resource
+        last = operation.path.rsplit("/", 1)[-1]
+        if last != resource:
+            # Filed under another path: /serial_numbers/serial_numbers_stock.
+            if last not in RESOURCES:
+                return self._action(call, body)
 
-    def _collection(
-        self,
-        method: str,
-        resource: str,
-        query: tuple[tuple[str, str], ...],
-        body: bytes,
-    ) -> Response:
-        if method == "GET":
-            parsed = parse_list_query(RESOURCES[resource], query)
-            if isinstance(parsed, list):
-                return validation_response(parsed, "query")
+            resource = last
 
-            page = self.store.list(resource, parsed)
-            pagination = msgspec.json.encode(page.pagination).decode()
-            return _json(200, {"data": page.records}, [("X-Pagination", pagination)])
+        parsed = parse_list_query(RESOURCES[resource], call.query)
+        if isinstance(parsed, list):
+            return validation_response(parsed, "query")
 
-        if method == "POST":
+        if not operation.paginated:
+            matching = self.store.matching(resource, parsed)
+            data = [self.store.render(resource, r, parsed.extend) for r in matching]
+            return _json(200, {"data": data})
+
+        page = self.store.list(resource, parsed)
+        pagination = msgspec.json.encode(page.pagination).decode()
+        headers = [("X-Pagination", pagination)]
+        # The table marks the lists Katana answers with a bare array.
+        bare = operation.success_model() is None
+
+        return _json(200, page.records if bare else {"data": page.records}, headers)
+
+    def _get(self, call: _Call, body: bytes) -> Response:
+        key = self.store.key_of(call.resource, call.params["id"])
+        extend = parse_extend(call.query)
+        record = None if key is None else self.store.get(call.resource, key, extend)
+
+        return error_response(404) if record is None else _json(200, record)
+
+    def _single(self, call: _Call, body: bytes) -> Response:
+        given = dict(call.query)
+        missing = [
+            p.name for p in call.operation.query if p.required and p.name not in given
+        ]
+        if missing:
+            problems = [
+                Problem("", "required", f"should have required property '{name}'",
+                        {"missingProperty": name})
+                for name in missing
+            ]  # fmt: skip
+            return validation_response(problems, "query")
+
+        record = self.store.listing(call.resource)[0]
+        for param in call.operation.query:
+            if param.name in record and param.type == "int":
+                record[param.name] = int(given[param.name])
+
+        return _json(200, record)
+
+    def _create(self, call: _Call, body: bytes) -> Response:
+        resource = call.resource
+        if resource in ITEM_RESOURCES:
             return self._write(lambda: create(self.store, resource, body))
 
-        return error_response(404)
+        return self._write(
+            lambda: generic.create(self.store, resource, call.operation, body, _now())
+        )
 
-    def _member(
-        self, method: str, resource: str, record_id: int, body: bytes
-    ) -> Response:
-        if method == "GET":
-            record = self.store.get(resource, record_id)
-            return error_response(404) if record is None else _json(200, record)
+    def _update(self, call: _Call, body: bytes) -> Response:
+        resource, raw = call.resource, call.params["id"]
+        if resource in ITEM_RESOURCES:
+            key = self.store.key_of(resource, raw)
+            if not isinstance(key, int):
+                return error_response(404)
 
-        if method == "PATCH":
-            return self._write(lambda: update(self.store, resource, record_id, body))
+            return self._write(lambda: update(self.store, resource, key, body))
 
-        if method == "DELETE":
-            return self._write(lambda: delete(self.store, resource, record_id))
+        return self._write(
+            lambda: generic.update(
+                self.store, resource, call.operation, raw, body, _now()
+            )
+        )
 
-        return error_response(404)
+    def _delete(self, call: _Call, body: bytes) -> Response:
+        resource, raw = call.resource, call.params["id"]
+        if resource in ITEM_RESOURCES:
+            key = self.store.key_of(resource, raw)
+            if not isinstance(key, int):
+                return error_response(404)
+
+            return self._write(lambda: delete(self.store, resource, key))
+
+        return self._write(lambda: generic.delete(self.store, resource, raw, _now()))
+
+    def _bulk_delete(self, call: _Call, body: bytes) -> Response:
+        return self._write(lambda: generic.validate(call.operation, body) and None)
+
+    def _search(self, call: _Call, body: bytes) -> Response:
+        try:
+            data = generic.validate(call.operation, body) or {}
+        except WriteError as error:
+            return self._refusal(error)
+
+        where = data.get("filter") or {}
+        page, limit = (
+            int(where.get("page") or 1),
+            min(int(where.get("limit") or 50), 200),
+        )
+        query = ListQuery(page=page, limit=limit, include_deleted=False,
+                          include_archived=False, predicates=())  # fmt: skip
+        found = self.store.list(call.resource, query)
+
+        return _json(200, {"data": found.records})
+
+    def _action(self, call: _Call, body: bytes) -> Response:
+        path = call.operation.path
+        if path == "/bom_rows/batch/create":
+            return self._write(lambda: generic.validate(call.operation, body) and None)
+
+        if path == "/sales_returns/return_reasons":
+            return _json(
+                200, [{"id": n + 1, "name": r} for n, r in enumerate(_REASONS)]
+            )
+
+        key = self.store.key_of(call.resource, call.params.get("id", ""))
+        order = None if key is None else self.store.get(call.resource, key)
+        if order is None:
+            return error_response(404)
+
+        if path.endswith("/returnable_items"):
+            return _json(200, _returnable(order))
+
+        return _json(200, {"data": []})
+
+    def _refusal(self, error: WriteError) -> Response:
+        if error.problems:
+            return validation_response(error.problems, "body")
+
+        if error.status == 412:
+            failure = {
+                "statusCode": 412,
+                "name": "PreconditionFailedError",
+                "message": error.reason,
+            }
+            return _json(412, {"error": failure})
+
+        return error_response(error.status)
 
     def _write(self, operation: Any) -> Response:
         try:
             result = operation()
         except WriteError as error:
-            if error.problems:
-                return validation_response(error.problems, "body")
-
-            return error_response(error.status)
+            return self._refusal(error)
 
         if result is None:
             return Response(204, write_applied=True)
@@ -226,6 +332,37 @@ class Application:
         response.write_applied = True
 
         return response
+
+
+@dataclass(frozen=True)
+class _Call:
+    """A routed request: its operation, resource, path parameters and query."""
+
+    operation: Operation
+    resource: str
+    params: dict[str, str]
+    query: tuple[tuple[str, str], ...]
+
+
+_REASONS = ("Damaged", "Wrong item", "No longer needed", "Other")
+
+
+def _returnable(order: dict[str, Any]) -> list[dict[str, Any]]:
+    """What a delivered order could take back: its rows, amounts as strings."""
+    if order.get("status") != "DELIVERED":
+        return []
+
+    return [
+        {
+            "variant_id": row["variant_id"],
+            "fulfillment_row_id": None,
+            "available_for_return_quantity": f"{row['quantity']}",
+            "net_price_per_unit": f"{row['price_per_unit']}",
+            "location_id": row["location_id"],
+            "quantity_sold": f"{row['quantity']}",
+        }
+        for row in order.get("sales_order_rows", [])
+    ]
 
 
 def _bearer(value: str | None) -> str | None:

@@ -15,6 +15,7 @@ from types import MappingProxyType
 __all__ = [
     "DEFAULT_API_KEY",
     "DEFAULT_SIZES",
+    "DEFAULT_TAIL_SIZE",
     "EmulatorConfig",
     "RateLimitConfig",
     "check_loopback",
@@ -26,9 +27,17 @@ DEFAULT_API_KEY = "test-key"
 
 # Small enough to seed instantly, large enough that every list needs several pages
 # at Katana's default page size of 50.
+# Child records (order rows, addresses, inventory) follow their parents' counts.
 DEFAULT_SIZES: Mapping[str, int] = MappingProxyType(
-    {"products": 120, "variants": 250, "materials": 60, "services": 10}
-)
+    {
+        "products": 120, "variants": 250, "materials": 60, "services": 10,
+        "locations": 3, "suppliers": 39, "customers": 40, "sales_orders": 60,
+        "purchase_orders": 30, "manufacturing_orders": 25, "stock_adjustments": 10,
+    }
+)  # fmt: skip
+
+#: The size of every other listable resource, seeded generically from its model.
+DEFAULT_TAIL_SIZE = 5
 
 
 @dataclass(frozen=True)
@@ -63,6 +72,9 @@ class EmulatorConfig:
     response, plus a uniform draw from ``[0, jitter_s)`` taken from the seed.
     ``fault_rate`` is the probability that a request without a scripted fault gets
     a random one (see ``FaultQueue``), drawn from the seed.
+    ``quirks=True`` renders Katana's real payload quirks (see ``quirks``): ``{}``
+    for an absent nested object, null SKUs, decimals as strings, enum values the
+    documentation lacks and ``"null"`` in date fields.
     ``host`` must be a loopback address: the emulator never listens elsewhere.
     """
 
@@ -73,6 +85,7 @@ class EmulatorConfig:
     latency_s: float = 0.0
     jitter_s: float = 0.0
     fault_rate: float = 0.0
+    quirks: bool = False
     host: str = "127.0.0.1"
     port: int = 0
 
@@ -93,7 +106,7 @@ class EmulatorConfig:
 
     def size_of(self, resource: str) -> int:
         """The number of records to seed for ``resource``."""
-        return self.sizes.get(resource, DEFAULT_SIZES.get(resource, 0))
+        return self.sizes.get(resource, DEFAULT_SIZES.get(resource, DEFAULT_TAIL_SIZE))
 
 
 def check_loopback(host: str) -> None:

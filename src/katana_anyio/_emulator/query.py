@@ -4,7 +4,11 @@ Query parsing follows Katana's gateway: ``page`` and ``limit`` must be integers 
 at least 1, and ``limit`` is clamped to 250; a known filter with a value of the
 wrong type is a 422 with validator-style ``details``; a filter the resource does
 not know is ignored, as Katana ignores it. ``ids`` is accepted repeated
-(``ids=1&ids=2``, the OpenAPI default) and comma-separated.
+(``ids=1&ids=2``, the OpenAPI default) and comma-separated. The resource's own
+filters come from the operation table (``resources.Filter``): equality, one of
+several values for a repeated parameter (``sales_order_ids`` tests
+``sales_order_id``), membership in a list field, or a date bound; a value outside
+a parameter's documented enum is a 422, as the gateway's validator answers.
 """
 
 from __future__ import annotations
@@ -14,9 +18,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from .resources import DEFAULT_LIMIT, MAX_LIMIT, Problem, ResourceSpec
+from .resources import DEFAULT_LIMIT, MAX_LIMIT, Filter, Problem, ResourceSpec
 
-__all__ = ["ListQuery", "parse_list_query", "parse_time"]
+__all__ = ["ListQuery", "parse_extend", "parse_list_query", "parse_time"]
 
 
 Predicate = Callable[[Mapping[str, Any]], bool]
@@ -31,6 +35,7 @@ class ListQuery:
     include_deleted: bool
     include_archived: bool
     predicates: Sequence[Predicate]
+    extend: tuple[str, ...] = ()
 
     def matches(self, record: Mapping[str, Any]) -> bool:
         if record.get("deleted_at") is not None and not self.include_deleted:
@@ -89,22 +94,94 @@ def _positive_int(name: str, raw: str | None, default: int) -> int | Problem:
     return value
 
 
-def _time_predicate(name: str, bound: datetime) -> Predicate:
-    field_name = name.removesuffix("_min").removesuffix("_max")
-    is_min = name.endswith("_min")
-
+def _time_predicate(field_name: str, bound: datetime, is_min: bool) -> Predicate:
     def predicate(record: Mapping[str, Any]) -> bool:
-        stamp = parse_time(str(record[field_name]))
-        return stamp >= bound if is_min else stamp <= bound
+        stamp = record.get(field_name)
+        if not isinstance(stamp, str):
+            return False
+
+        moment = parse_time(stamp)
+        return moment >= bound if is_min else moment <= bound
 
     return predicate
 
 
-def _field_predicate(name: str, kind: str, value: Any) -> Predicate:
-    if kind == "str_in":
-        return lambda record: value in (record.get(name) or ())
+def _field_predicate(spec: Filter, values: list[Any]) -> Predicate:
+    name = spec.field
+    if spec.mode == "contains":
+        wanted = set(values)
+        return lambda record: bool(wanted.intersection(record.get(name) or ()))
 
+    if spec.mode in ("min", "max"):
+        return _time_predicate(name, values[0], spec.mode == "min")
+
+    if spec.mode == "in":
+        wanted = set(values)
+        return lambda record: record.get(name) in wanted
+
+    value = values[-1]
     return lambda record: record.get(name) == value
+
+
+def _type_problem(name: str, kind: str) -> Problem:
+    type_name = _TYPE_NAMES.get(kind, "string")
+    message = f"should be {type_name}" if kind != "time" else "should be date"
+    return Problem(f".{name}", "type", message, {"type": type_name})
+
+
+def _filters(
+    spec: ResourceSpec, query: Sequence[tuple[str, str]], problems: list[Problem]
+) -> list[Predicate]:
+    """The predicates of the resource's own filters; unknown names are ignored."""
+    values: dict[str, list[Any]] = {}
+    for name, raw in query:
+        found = spec.filters.get(name)
+        if found is None:
+            continue
+
+        try:
+            value = _convert(found.kind, raw)
+        except ValueError:
+            problems.append(_type_problem(name, found.kind))
+            continue
+
+        if found.enum and value not in found.enum:
+            info = {"allowedValues": list(found.enum)}
+            message = "should be equal to one of the allowed values"
+            problems.append(Problem(f".{name}", "enum", message, info))
+            continue
+
+        values.setdefault(name, []).append(value)
+
+    return [_field_predicate(spec.filters[name], v) for name, v in values.items()]
+
+
+def _common(
+    query: Sequence[tuple[str, str]], problems: list[Problem]
+) -> list[Predicate]:
+    """``ids`` (repeated or comma-separated) and the created/updated date bounds."""
+    predicates: list[Predicate] = []
+    ids: set[int] = set()
+    for name, raw in query:
+        try:
+            if name in ("ids", "ids[]"):
+                ids.update(int(part) for part in raw.split(",") if part)
+            elif name.startswith(("created_at_", "updated_at_")) and name.endswith(
+                ("_min", "_max")
+            ):
+                bound = _convert("time", raw)
+                field_name = name[: -len("_min")]
+                predicates.append(
+                    _time_predicate(field_name, bound, name.endswith("_min"))
+                )
+        except ValueError:
+            kind = "int" if name.startswith("ids") else "time"
+            problems.append(_type_problem(name, kind))
+
+    if ids:
+        predicates.append(lambda record: record.get("id") in ids)
+
+    return predicates
 
 
 def parse_list_query(
@@ -122,29 +199,7 @@ def parse_list_query(
         except ValueError:
             problems.append(Problem(f".{flag}", "type", "should be boolean"))
 
-    predicates: list[Predicate] = []
-    ids: set[int] = set()
-    for name, raw in query:
-        try:
-            if name in ("ids", "ids[]"):
-                ids.update(int(part) for part in raw.split(",") if part)
-            elif name in spec.filters:
-                kind = spec.filters[name]
-                value = _convert(kind, raw)
-                predicates.append(_field_predicate(name, kind, value))
-            elif name.startswith(("created_at_", "updated_at_")) and name.endswith(
-                ("_min", "_max")
-            ):
-                predicates.append(_time_predicate(name, _convert("time", raw)))
-        except ValueError:
-            kind = "int" if name.startswith("ids") else spec.filters.get(name, "time")
-            type_name = _TYPE_NAMES.get(kind, "string")
-            message = f"should be {type_name}" if kind != "time" else "should be date"
-            problems.append(Problem(f".{name}", "type", message, {"type": type_name}))
-
-    if ids:
-        predicates.append(lambda record: record["id"] in ids)
-
+    predicates = _common(query, problems) + _filters(spec, query, problems)
     problems.extend(value for value in (page, limit) if isinstance(value, Problem))
     if problems:
         return problems
@@ -158,4 +213,16 @@ def parse_list_query(
         include_deleted=flags["include_deleted"],
         include_archived=flags["include_archived"],
         predicates=predicates,
+        extend=parse_extend(query),
+    )
+
+
+def parse_extend(query: Sequence[tuple[str, str]]) -> tuple[str, ...]:
+    """The ``extend`` values, repeated or comma-separated, in order."""
+    return tuple(
+        part
+        for name, raw in query
+        if name in ("extend", "extend[]")
+        for part in raw.split(",")
+        if part
     )

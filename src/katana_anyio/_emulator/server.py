@@ -29,6 +29,7 @@ from .faults import FaultQueue, apply_fault
 from .http import ResponseWriter, serve_connection
 from .journal import JournalEntry, Stats, redact_headers
 from .ratelimit import RateLimiter
+from .resources import RESOURCES
 from .seed import Record
 from .store import Store
 
@@ -52,11 +53,8 @@ class KatanaEmulator:
         wall: Callable[[], float] | None = None,
     ) -> None:
         self.config = config or EmulatorConfig()
-        sizes = {
-            name: self.config.size_of(name)
-            for name in ("products", "variants", "materials", "services")
-        }
-        self.store = Store(self.config.seed, sizes)
+        sizes = {name: self.config.size_of(name) for name in RESOURCES}
+        self.store = Store(self.config.seed, sizes, quirks=self.config.quirks)
         limiter = None
         if self.config.rate_limit is not None:
             limiter = RateLimiter(
@@ -90,8 +88,16 @@ class KatanaEmulator:
         return f"http://{host}:{self.port}{API_PREFIX}"
 
     def records(self, resource: str, *, include_deleted: bool = False) -> list[Record]:
-        """The current records of ``resource`` as the API renders them, by id."""
+        """The current records of ``resource`` as the API renders them, by id.
+
+        Creation order, which is ascending id for integer ids; see ``listing`` for
+        the order the API lists them in.
+        """
         return self.store.records(resource, include_deleted=include_deleted)
+
+    def listing(self, resource: str, *, include_deleted: bool = False) -> list[Record]:
+        """The current records of ``resource`` in list order (newest first mostly)."""
+        return self.store.listing(resource, include_deleted=include_deleted)
 
     async def __aenter__(self) -> Self:
         host = "127.0.0.1" if self.config.host == "localhost" else self.config.host

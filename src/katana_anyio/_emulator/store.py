@@ -1,29 +1,42 @@
 """In-memory records of every emulated resource, rendered the way Katana sends them.
 
-Theory of operation. Each resource is a dict from id to record, kept in ascending
-id order (new ids are always larger than every existing one). Katana lists newest
-first; the emulator lists ascending by id instead, on purpose: a record created
-during a paginated walk then lands on the last page rather than shifting every
-page after it, so a walk over an unchanging store is stable and tests can assert
-exact page contents.
+Theory of operation. Each resource is a dict from key to record in creation order:
+the key is the record's ``id`` (an integer, or a UUID string for BOM rows and
+custom field definitions), or a private counter for the few resources whose
+records have no id (inventory, batch stocks). Lists come newest first, as Katana
+serves them, except the resources ``RESOURCES`` gives an ``order_by`` (inventory by
+location, batch stocks, serial numbers alphabetically). ``records`` keeps creation
+order, which for seeded data is ascending id, for tests that want a stable view;
+``listing`` gives the order a list walks.
 
-Products and materials are stored without their variants and rendered with the
-current, not deleted, variants embedded. Deletes are soft: ``deleted_at`` is set,
-the record disappears from gets and default lists, and ``include_deleted=true``
-brings it back, as Katana documents.
+Parents are stored without their children; ``render`` embeds the current, not
+deleted, children (a product's variants, a sales order's rows, addresses and
+shipping fee, ...), so a change to a child shows through its parent, as it does in
+Katana. ``extend`` values embed the referenced record (a product's supplier).
+Deletes are soft: ``deleted_at`` is set, the record disappears from gets and
+default lists, and ``include_deleted=true`` brings it back, as Katana documents.
 """
 
 from __future__ import annotations
 
 import copy
 import math
-from collections.abc import Iterable
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
+from . import quirks
 from .query import ListQuery
 from .resources import RESOURCES
-from .seed import ID_BASES, Record, seed_items
+from .schema import fields_of
+from .seed import Record
+from .seed_main import BASES, seed_all
 
-__all__ = ["Page", "Store"]
+__all__ = ["Key", "Page", "Store"]
+
+Key = int | str
+# ``Store.list`` shadows the builtin inside the class body.
+Records = list[Record]
 
 
 class Page:
@@ -44,81 +57,164 @@ class Page:
         }
 
 
+def _sort_key(field: str) -> Any:
+    return lambda record: (record.get(field) is None, record.get(field) or 0)
+
+
 class Store:
     """The emulator's records; every method is synchronous and never awaits."""
 
-    def __init__(self, seed: int, sizes: dict[str, int]) -> None:
-        seeded = seed_items(seed, sizes)
-        self._tables: dict[str, dict[int, Record]] = {
-            name: {record["id"]: record for record in seeded.get(name, [])}
-            for name in RESOURCES
+    def __init__(
+        self, seed: int, sizes: Mapping[str, int], *, quirks: bool = False
+    ) -> None:
+        self.seed = seed
+        self.quirks = quirks
+        self._tables: dict[str, dict[Key, Record]] = {name: {} for name in RESOURCES}
+        self._keys: dict[str, int] = {}
+        # (child resource, link field) -> parent id -> child keys.
+        self._links: dict[tuple[str, str], dict[Key, list[Key]]] = {
+            (embed.child, embed.link): {}
+            for spec in RESOURCES.values()
+            for embed in spec.embeds
         }
-        self._variants_by_parent: dict[int, list[int]] = {}
-        for variant in self._tables["variants"].values():
-            self._link_variant(variant)
+        for name, records in seed_all(seed, sizes).items():
+            for record in records:
+                self.insert(name, record)
 
-    def _link_variant(self, variant: Record) -> None:
-        parent_id = variant.get("product_id") or variant.get("material_id")
-        if parent_id is not None:
-            self._variants_by_parent.setdefault(parent_id, []).append(variant["id"])
-
-    def table(self, resource: str) -> dict[int, Record]:
-        """The raw records of ``resource`` by id (``KeyError`` if unknown)."""
+    def table(self, resource: str) -> dict[Key, Record]:
+        """The raw records of ``resource`` by key (``KeyError`` if unknown)."""
         return self._tables[resource]
 
-    def render(self, resource: str, record: Record) -> Record:
+    def key_of(self, resource: str, raw: str) -> Key | None:
+        """The key a path segment names, or ``None`` if no record has it."""
+        table = self._tables[resource]
+        key: Key = int(raw) if raw.isdigit() else raw
+        return key if key in table else None
+
+    def _children(self, resource: str, record: Record) -> dict[str, Any]:
+        embedded: dict[str, Any] = {}
+        for embed in RESOURCES[resource].embeds:
+            table = self._tables[embed.child]
+            keys = self._links[(embed.child, embed.link)].get(record.get("id", ""), [])
+            children = [
+                self.render(embed.child, table[key])
+                for key in keys
+                if table[key].get("deleted_at") is None
+            ]
+            if embed.single:
+                embedded[embed.key] = children[0] if children else None
+            else:
+                embedded[embed.key] = children
+
+        return embedded
+
+    def render(
+        self, resource: str, record: Record, extend: Sequence[str] = ()
+    ) -> Record:
         """A deep copy of ``record`` as it goes on the wire."""
         rendered = copy.deepcopy(record)
-        if RESOURCES[resource].embeds_variants:
-            variants = self._tables["variants"]
-            rendered["variants"] = [
-                copy.deepcopy(variants[variant_id])
-                for variant_id in self._variants_by_parent.get(record["id"], [])
-                if variants[variant_id]["deleted_at"] is None
-            ]
+        rendered.update(self._children(resource, record))
+        extends = RESOURCES[resource].extends
+        for name in extend:
+            for field, target in extends.get(name, ()):
+                found = self.get(target, record.get(field) or 0)
+                rendered[name] = found
+                if found is not None:
+                    break
+
+        if self.quirks:
+            quirks.apply(self.seed, resource, rendered)
 
         return rendered
 
+    def _ordered(self, resource: str, records: Iterable[Record]) -> list[Record]:
+        order_by = RESOURCES[resource].order_by
+        if not order_by:
+            return list(reversed(list(records)))
+
+        ordered = list(records)
+        for field in reversed(order_by):
+            name = field.removeprefix("-")
+            ordered.sort(key=_sort_key(name), reverse=field.startswith("-"))
+
+        return ordered
+
     def records(self, resource: str, *, include_deleted: bool = False) -> list[Record]:
-        """All rendered records of ``resource`` in ascending id order."""
+        """All rendered records of ``resource`` in creation (ascending id) order."""
         return [
             self.render(resource, record)
             for record in self._tables[resource].values()
             if include_deleted or record.get("deleted_at") is None
         ]
 
-    def get(self, resource: str, record_id: int) -> Record | None:
+    def listing(self, resource: str, *, include_deleted: bool = False) -> list[Record]:
+        """All rendered records of ``resource`` in the order its list serves them."""
+        return self._ordered(
+            resource, self.records(resource, include_deleted=include_deleted)
+        )
+
+    def get(self, resource: str, key: Key, extend: Sequence[str] = ()) -> Record | None:
         """The rendered record, or ``None`` if missing or deleted."""
-        record = self._tables[resource].get(record_id)
+        record = self._tables[resource].get(key)
         if record is None or record.get("deleted_at") is not None:
             return None
 
-        return self.render(resource, record)
+        return self.render(resource, record, extend)
+
+    def matching(self, resource: str, query: ListQuery) -> list[Record]:
+        """The stored records ``query`` selects, in list order."""
+        table = self._tables[resource].values()
+        return [r for r in self._ordered(resource, table) if query.matches(r)]
 
     def list(self, resource: str, query: ListQuery) -> Page:
         """The page ``query`` asks for, after filtering."""
-        matching = [
-            record
-            for record in self._tables[resource].values()
-            if query.matches(record)
-        ]
+        matching = self.matching(resource, query)
         start = (query.page - 1) * query.limit
         window = matching[start : start + query.limit]
+        rendered = [self.render(resource, r, query.extend) for r in window]
 
-        return Page([self.render(resource, r) for r in window], len(matching), query)
+        return Page(rendered, len(matching), query)
 
-    def next_id(self, resource: str) -> int:
-        """An id larger than every id of ``resource``, deleted ones included."""
-        table = self._tables[resource]
-        return max(table, default=ID_BASES.get(resource, 1) - 1) + 1
+    def next_id(self, resource: str) -> Key:
+        """A new id for ``resource``: above every integer id, or a fresh UUID."""
+        model = RESOURCES[resource].model
+        id_field = fields_of(model).get("id") if model is not None else None
+        if id_field is not None and id_field.kind == "str":
+            return str(uuid.uuid4())
 
-    def insert(self, resource: str, record: Record) -> None:
-        """Add a new record; its id must come from ``next_id``."""
-        self._tables[resource][record["id"]] = record
-        if resource == "variants":
-            self._link_variant(record)
+        return self.next_int(resource)
 
-    def variants_of(self, parent_id: int) -> Iterable[Record]:
+    def next_int(self, resource: str) -> int:
+        """An integer id larger than every id of ``resource``, deleted ones included."""
+        ids = [key for key in self._tables[resource] if isinstance(key, int)]
+        return max(ids, default=BASES.get(resource, 1) - 1) + 1
+
+    def insert(self, resource: str, record: Record) -> Key:
+        """Add a new record (its id, if any, from ``next_id``); returns its key."""
+        key: Key
+        if "id" in record and record["id"] is not None:
+            key = record["id"]
+        else:
+            key = self._keys[resource] = self._keys.get(resource, 0) + 1
+
+        self._tables[resource][key] = record
+        for (child, link), by_parent in self._links.items():
+            if child == resource and record.get(link) is not None:
+                by_parent.setdefault(record[link], []).append(key)
+
+        return key
+
+    def children(self, resource: str, link: str, parent_id: Key) -> Records:
+        """The stored, not deleted, records of ``resource`` whose ``link`` is the id."""
+        return [
+            record
+            for record in self._tables[resource].values()
+            if record.get(link) == parent_id and record.get("deleted_at") is None
+        ]
+
+    def variants_of(self, parent_id: Key) -> Iterable[Record]:
         """The stored (not rendered) variants of a product or material."""
         variants = self._tables["variants"]
-        return (variants[v] for v in self._variants_by_parent.get(parent_id, []))
+        for link in ("product_id", "material_id"):
+            for key in self._links[("variants", link)].get(parent_id, []):
+                yield variants[key]

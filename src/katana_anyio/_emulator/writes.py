@@ -19,8 +19,12 @@ import msgspec
 from .resources import RESOURCES, Problem
 from .seed import Record, format_time
 from .store import Store
+from .writes_generic import WriteError
 
-__all__ = ["WriteError", "create", "delete", "update"]
+__all__ = ["ITEM_RESOURCES", "WriteError", "create", "delete", "now_stamp", "update"]
+
+#: The resources whose writes this module builds by hand.
+ITEM_RESOURCES = frozenset({"products", "materials", "variants", "services"})
 
 # Fields a product, material or service variant may carry inside a create body.
 _ITEM_VARIANT_FIELDS = frozenset(
@@ -35,16 +39,8 @@ _SERVICE_VARIANT_FIELDS = frozenset(
 )
 
 
-class WriteError(Exception):
-    """A refused write: a status, and validator findings for a 422."""
-
-    def __init__(self, status: int, problems: list[Problem] | None = None) -> None:
-        super().__init__(status)
-        self.status = status
-        self.problems = problems or []
-
-
-def _now() -> str:
+def now_stamp() -> str:
+    """The current time in Katana's form."""
     return format_time(datetime.now(UTC))
 
 
@@ -217,7 +213,7 @@ def _create_variant(store: Store, data: dict[str, Any], now: str) -> Record:
         for key, value in data.items()
         if key not in ("product_id", "material_id")
     }
-    variant_id = store.next_id("variants")
+    variant_id = store.next_int("variants")
     variant = _blank_variant(variant_id, parent["type"], parent["id"], now)
     variant |= fields
     store.insert("variants", variant)
@@ -228,11 +224,11 @@ def _create_variant(store: Store, data: dict[str, Any], now: str) -> Record:
 def create(store: Store, resource: str, body: bytes) -> Record:
     """Insert a record from ``body``; returns the rendered record."""
     data = _validated(resource, body, creating=True)
-    now = _now()
+    now = now_stamp()
     if resource == "variants":
         return store.render("variants", _create_variant(store, data, now))
 
-    record = _blank_item(resource, store.next_id(resource), now)
+    record = _blank_item(resource, store.next_int(resource), now)
     variants = data.pop("variants")
     record |= data
     if resource == "services":
@@ -248,7 +244,7 @@ def create(store: Store, resource: str, body: bytes) -> Record:
     store.insert(resource, record)
     for variant in variants:
         variant_record = _blank_variant(
-            store.next_id("variants"), record["type"], record["id"], now
+            store.next_int("variants"), record["type"], record["id"], now
         )
         store.insert("variants", variant_record | variant)
 
@@ -262,7 +258,7 @@ def update(store: Store, resource: str, record_id: int, body: bytes) -> Record:
         raise WriteError(404)
 
     data = _validated(resource, body, creating=False)
-    now = _now()
+    now = now_stamp()
     if "is_archived" in data:
         record["archived_at"] = now if data.pop("is_archived") else None
 
@@ -284,7 +280,7 @@ def delete(store: Store, resource: str, record_id: int) -> None:
     if record is None or record.get("deleted_at") is not None:
         raise WriteError(404)
 
-    now = _now()
+    now = now_stamp()
     record["deleted_at"] = now
     if RESOURCES[resource].embeds_variants:
         for variant in store.variants_of(record_id):
