@@ -16,7 +16,7 @@ from clirun import KATANA, cli_env, emulator, one_line_error, run_cli, run_sync
 async def test_get_prints_the_json_body(workdir: Path, anyio_backend: str) -> None:
     """`katana get /products/ID` prints that product as indented JSON."""
     async with emulator() as emu:
-        product = emu.records("products")[3]
+        product = emu.listing("products")[3]
         done = await run_cli(
             "get", f"/products/{product['id']}", "--base-url", emu.base_url,
             "--backend", anyio_backend, cwd=workdir,
@@ -38,7 +38,7 @@ async def test_get_with_params_and_a_missing_record(workdir: Path) -> None:
         missing = await run_cli(
             "get", "/products/999", "--base-url", emu.base_url, cwd=workdir
         )
-        expected = [r["id"] for r in emu.records("variants")[3:6]]
+        expected = [r["id"] for r in emu.listing("variants")[3:6]]
 
     assert [r["id"] for r in json.loads(listed.stdout)["data"]] == expected
     assert missing.returncode == 1

@@ -27,13 +27,13 @@ def _leftovers(directory: Path) -> list[str]:
 async def test_jsonl_export_writes_every_record_once_in_order(
     workdir: Path, anyio_backend: str
 ) -> None:
-    """Every product arrives once, in id order, with a summary line on stderr."""
+    """Every product arrives once, in list order, with a summary line on stderr."""
     async with emulator() as emu:
         done = await run_cli(
             "export", "products", "--base-url", emu.base_url,
             "--backend", anyio_backend, cwd=workdir,
         )  # fmt: skip
-        expected = [record["id"] for record in emu.records("products")]
+        expected = [record["id"] for record in emu.listing("products")]
 
     assert done.returncode == 0, done.stderr
     lines = (workdir / "products.jsonl").read_text().splitlines()
@@ -55,7 +55,7 @@ async def test_csv_export_flattens_with_a_stable_header(
                 "--backend", anyio_backend, cwd=workdir,
             )  # fmt: skip
             assert done.returncode == 0, done.stderr
-        records = emu.records("variants")
+        records = emu.listing("variants")
 
     first = (workdir / "a.csv").read_bytes()
     assert first == (workdir / "b.csv").read_bytes()

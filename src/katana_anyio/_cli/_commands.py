@@ -90,7 +90,7 @@ def get(
 # -- resources -----------------------------------------------------------------
 
 
-def _print_table(infos: list[ResourceInfo], source: str) -> None:
+def _print_table(infos: list[ResourceInfo]) -> None:
     try:
         from rich.console import Console
         from rich.table import Table
@@ -100,7 +100,7 @@ def _print_table(infos: list[ResourceInfo], source: str) -> None:
             click.echo(f"\tfilters: {', '.join(info.filters) or '-'}")
         return
 
-    table = Table(title=f"Katana resources ({source})", show_lines=True)
+    table = Table(title="Katana resources", show_lines=True)
     table.add_column("resource", style="bold", no_wrap=True)
     table.add_column("operations")
     table.add_column("list filters")
@@ -142,7 +142,7 @@ def resources(names: tuple[str, ...], as_json: bool, backend: str) -> int:
         ]
         click.echo(msgspec.json.format(msgspec.json.encode(payload)).decode())
     else:
-        _print_table(infos, table.source)
+        _print_table(infos)
 
     return 0
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ import click
 
 from katana_core import BudgetConfig
 
+from .._api_table import closest
 from .._client import KatanaClient
 from .._export import FORMATS, ExportFormat, ExportResult, export_records
 from ._options import (
@@ -67,6 +69,11 @@ def _format_for(fmt: str | None, out: str | None) -> ExportFormat:
     return "jsonl"
 
 
+def _did_you_mean(name: str, choices: Iterable[str]) -> str:
+    found = closest(name, choices)
+    return f" (did you mean {' or '.join(found)}?)" if found else ""
+
+
 def _check_filters(resource: str, pairs: list[tuple[str, str]]) -> str:
     """The list path for ``resource``; raise a usage error for what cannot work."""
     for key, _ in pairs:
@@ -79,12 +86,11 @@ def _check_filters(resource: str, pairs: list[tuple[str, str]]) -> str:
     table = load_resources()
     info = table.get(resource)
     if info is None:
-        if table.source == "operation table":
-            raise click.BadParameter(
-                f"unknown resource {resource!r}; `katana resources` lists them",
-                param_hint="RESOURCE",
-            )
-        return f"/{resource.strip('/')}"
+        hint = _did_you_mean(resource, table.resources)
+        raise click.BadParameter(
+            f"unknown resource {resource!r}{hint}; `katana resources` lists them",
+            param_hint="RESOURCE",
+        )
 
     if info.list_path is None:
         raise click.BadParameter(
@@ -93,8 +99,9 @@ def _check_filters(resource: str, pairs: list[tuple[str, str]]) -> str:
         )
     unknown = sorted({key for key, _ in pairs} - set(info.filters))
     if unknown:
+        hint = _did_you_mean(unknown[0], info.filters)
         raise click.BadParameter(
-            f"{resource} does not filter on {', '.join(unknown)}; it accepts: "
+            f"{resource} does not filter on {', '.join(unknown)}{hint}; it accepts: "
             f"{', '.join(info.filters) or 'none'}",
             param_hint="--filter",
         )
