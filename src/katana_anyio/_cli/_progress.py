@@ -114,18 +114,15 @@ class _RichBar:
             Progress,
             SpinnerColumn,
             TextColumn,
-            TimeElapsedColumn,
         )
 
         self._progress = Progress(
             SpinnerColumn(),
             TextColumn("[bold]{task.description}"),
-            BarColumn(),
+            BarColumn(bar_width=20),
             MofNCompleteColumn(),
-            TextColumn("records  {task.fields[pages]} pages"),
-            TextColumn("{task.fields[waits]} rate-limit waits"),
-            TimeElapsedColumn(),
-            TextColumn("ETA {task.fields[eta]}"),
+            TextColumn("records, {task.fields[pages]} pages,"),
+            TextColumn("{task.fields[waits]} waits, ETA {task.fields[eta]}"),
             console=Console(stderr=True),
             transient=False,
         )
