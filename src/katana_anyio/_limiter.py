@@ -36,8 +36,11 @@ class Budget(Protocol):
     async context manager is entered and left with the client.
     """
 
-    #: How many acquisitions had to wait.
+    #: The limit and window assumed until the server says otherwise.
+    config: BudgetConfig
+    #: How many acquisitions had to wait, and for how long in all.
     waits: int
+    waited_s: float
 
     @property
     def remaining(self) -> int | None: ...

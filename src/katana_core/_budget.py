@@ -34,12 +34,16 @@ the key or the server's limit is not what we assumed:
   another process used the key. A probe that is never answered (the driver lost
   it) stops blocking after ``probe_timeout_s``.
 * ``Limit`` replaces the assumed limit when it differs.
+* the probe's answer alone does not open the window: one more request goes out
+  by itself first. Two clients that start a window together each get an honest
+  count for their probe, but only the second answer shows the other's spending
+  (see the next rule). A client alone pays one round trip per window for this.
 * when the server has counted more requests in its window than we sent in the
   last window (or refused one with 429), someone else is using the key: another
   process, or another client in this one. For the next window the budget is
   *paced*: one request in flight at a time, each answer refreshing the estimate,
   so that two clients cannot both spend the same ``Remaining``. Alone again, it
-  bursts again once a window passes without such a sign.
+  goes back to the rule above once a window passes without such a sign.
 
 The state is a frozen value (:class:`BudgetState`); :func:`acquire` and
 :func:`observe` return new states, so a driver can keep it in a variable under a
@@ -118,6 +122,11 @@ class BudgetState(msgspec.Struct, frozen=True):
     probe_sent_at: float | None = None
     # Until this instant another client is known to share the key: send paced.
     shared_until: float = 0.0
+    # Send times of our requests still unanswered, ascending. One the driver never
+    # reports on is forgotten after ``probe_timeout_s``.
+    inflight: tuple[float, ...] = ()
+    # Answers with a count since the server's current window became known.
+    answers: int = 0
     # Round trips observed in the last window as ``(observed_at, rtt_s)``, a
     # sliding maximum: each entry's round trip is longer than every later one's.
     rtts: tuple[tuple[float, float], ...] = ()
@@ -157,7 +166,14 @@ def _margin_s(config: BudgetConfig, state: BudgetState) -> float:
 def _expire(config: BudgetConfig, state: BudgetState, now: float) -> BudgetState:
     """Forget the server's numbers once its window has ended, and old round trips."""
     if state.window_ends_at is not None and now >= state.window_ends_at:
-        state = msgspec.structs.replace(state, remaining=None, window_ends_at=None)
+        state = msgspec.structs.replace(
+            state, remaining=None, window_ends_at=None, answers=0
+        )
+
+    lost_before = now - config.probe_timeout_s
+    if state.inflight and state.inflight[0] <= lost_before:
+        inflight = tuple(t for t in state.inflight if t > lost_before)
+        state = msgspec.structs.replace(state, inflight=inflight)
 
     horizon = now - config.window_s
     kept = state.rtts
@@ -188,11 +204,17 @@ def _blockers(
         assert state.window_ends_at is not None
         blockers.append((state.window_ends_at, "server window exhausted"))
 
-    one_at_a_time = state.remaining is None or now < state.shared_until
-    if one_at_a_time and state.probe_sent_at is not None:
+    if state.remaining is None and state.probe_sent_at is not None:
         give_up_at = state.probe_sent_at + config.probe_timeout_s
         if give_up_at > now:
             blockers.append((give_up_at, "waiting for the server's count"))
+
+    paced = state.answers < 2 or now < state.shared_until
+    if state.remaining is not None and state.inflight and paced:
+        # One at a time: reopens with the answer; the timeout covers a lost one.
+        give_up_at = state.inflight[0] + config.probe_timeout_s
+        if give_up_at > now:
+            blockers.append((give_up_at, "pacing: waiting for an answer"))
 
     return blockers
 
@@ -210,15 +232,14 @@ def acquire(
         return state, WaitUntil(deadline=deadline, reason=reason)
 
     sends = tuple(sorted((*state.sends, now)))[-state.limit :]
+    inflight = tuple(sorted((*state.inflight, now)))
     if state.remaining is None:
-        state = msgspec.structs.replace(state, sends=sends, probe_sent_at=now)
-    else:
-        paced = now < state.shared_until
         state = msgspec.structs.replace(
-            state,
-            sends=sends,
-            remaining=state.remaining - 1,
-            probe_sent_at=now if paced else state.probe_sent_at,
+            state, sends=sends, inflight=inflight, probe_sent_at=now
+        )
+    else:
+        state = msgspec.structs.replace(
+            state, sends=sends, inflight=inflight, remaining=state.remaining - 1
         )
 
     return state, SendNow(sent_at=now)
@@ -227,13 +248,26 @@ def acquire(
 def release(state: BudgetState, sent_at: float) -> BudgetState:
     """Report that the request sent at ``sent_at`` ended without usable headers.
 
-    The slot stays spent (the server may have counted it); only a pending probe is
-    cleared so that another request can find out what is left.
+    The slot stays spent (the server may have counted it); the request no longer
+    counts as in flight, and a pending probe is cleared so that another request
+    can find out what is left.
     """
+    state = _answered(state, sent_at)
     if state.probe_sent_at is not None and state.probe_sent_at <= sent_at:
         return msgspec.structs.replace(state, probe_sent_at=None)
 
     return state
+
+
+def _answered(state: BudgetState, sent_at: float) -> BudgetState:
+    """Take the request sent at ``sent_at`` off the in-flight list, if it is there."""
+    if sent_at not in state.inflight:
+        return state
+
+    inflight = list(state.inflight)
+    inflight.remove(sent_at)
+
+    return msgspec.structs.replace(state, inflight=tuple(inflight))
 
 
 def observe(
@@ -251,6 +285,7 @@ def observe(
     arrived. Call it for every response, 429s and errors included.
     """
     state = _expire(config, state, now)
+    state = _answered(state, sent_at)
     state = _note_rtt(config, state, now, now - sent_at)
 
     if info.limit is not None and info.limit != state.limit:
@@ -347,20 +382,16 @@ def _adopt_remaining(
     if _others_counted(config, state, info.remaining, now):
         shared_until = max(shared_until, now + config.window_s)
 
-    # Only the answer to the probe (or a later request) ends the wait for it.
-    probe_sent_at = state.probe_sent_at
-    if probe_sent_at is not None and sent_at >= probe_sent_at:
-        probe_sent_at = None
-    if state.remaining is None:
-        probe_sent_at = None
+    answers = 1 if state.remaining is None else state.answers + 1
 
     return msgspec.structs.replace(
         state,
         remaining=estimate,
         window_ends_at=window_ends_at,
         gate_until=gate_until,
-        probe_sent_at=probe_sent_at,
+        probe_sent_at=None,
         shared_until=shared_until,
+        answers=answers,
     )
 
 

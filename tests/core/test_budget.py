@@ -39,17 +39,23 @@ def test_first_request_probes_and_the_rest_wait_for_its_count() -> None:
     )
 
 
-def test_remaining_opens_the_budget_without_idling() -> None:
-    """Once the server reports budget left, requests go out at once."""
+def test_remaining_opens_the_budget_after_one_confirming_answer() -> None:
+    """After the probe one request goes alone; its answer opens the rest at once."""
     state = _send(BudgetState.initial(CONFIG), 0.0)
     state = observe(
         CONFIG, state, RateLimitInfo(remaining=2), status=200, sent_at=0.0, now=0.2
     )
+    state = _send(state, 0.2)
+    assert acquire(CONFIG, state, 0.25)[1] == WaitUntil(
+        deadline=10.2, reason="pacing: waiting for an answer"
+    )
 
-    state = _send(state, 0.2)
-    state = _send(state, 0.2)
+    state = observe(
+        CONFIG, state, RateLimitInfo(remaining=1), status=200, sent_at=0.2, now=0.3
+    )
+    state = _send(state, 0.3)
     assert state.remaining == 0
-    _, decision = acquire(CONFIG, state, 0.3)
+    _, decision = acquire(CONFIG, state, 0.35)
     assert decision == WaitUntil(deadline=10.2, reason="local window full")
 
 
@@ -64,7 +70,11 @@ def test_local_window_counts_the_latency_margin() -> None:
         sent_at=0.0,
         now=0.5,
     )
-    state = _send(_send(state, 0.5), 0.5)
+    state = _send(state, 0.5)
+    state = observe(
+        CONFIG, state, RateLimitInfo(remaining=49), status=200, sent_at=0.5, now=0.5
+    )
+    state = _send(state, 0.5)
 
     assert acquire(CONFIG, state, 5.0)[1] == WaitUntil(
         deadline=10.5, reason="local window full"
@@ -290,14 +300,9 @@ def _valid(state: BudgetState) -> None:
     assert list(state.sends) == sorted(state.sends)
     assert state.remaining is None or 0 <= state.remaining <= max(state.limit, 10)
     assert (state.remaining is None) == (state.window_ends_at is None)
-    # A request awaited with the count known happens only when pacing for a shared
-    # key (the mark may outlive the pacing; it blocks nothing then).
-    assert (
-        state.remaining is None
-        or state.probe_sent_at is None
-        or state.shared_until > state.probe_sent_at
-    )
+    assert state.remaining is None or state.probe_sent_at is None
     assert state.shared_until >= 0
+    assert list(state.inflight) == sorted(state.inflight)
     rtts = [r for _, r in state.rtts]
     assert rtts == sorted(rtts, reverse=True)
     assert all(r >= 0 for r in rtts)
@@ -454,5 +459,9 @@ def test_does_not_idle_while_budget_is_left(
         or full
         or after.remaining == 0
         or (after.remaining is None and after.probe_sent_at is not None)
-        or (now < after.shared_until and after.probe_sent_at is not None)
+        or (
+            after.remaining is not None
+            and bool(after.inflight)
+            and (after.answers < 2 or now < after.shared_until)
+        )
     )

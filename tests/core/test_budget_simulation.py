@@ -153,7 +153,7 @@ def test_a_client_alone_is_within_five_percent_of_optimal(
 def test_a_client_within_its_budget_never_waits(
     pages: int, low: float, spread: float, seed: int
 ) -> None:
-    """Up to the limit, page 1 then all others go out at once: two round trips."""
+    """Up to the limit: page 1, one page alone, then all others at once."""
     outcome = run_scenario(
         clients=1,
         pages=pages,
@@ -163,7 +163,8 @@ def test_a_client_within_its_budget_never_waits(
         latency_s=(low, low + spread),
     )
 
-    assert outcome.finished_at[0] <= 4 * (low + spread) + 1e-9
+    # Three round trips, each at most two one-way delays.
+    assert outcome.finished_at[0] <= 6 * (low + spread) + 1e-9
     assert outcome.requests == pages
 
 

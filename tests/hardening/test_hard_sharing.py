@@ -106,16 +106,6 @@ async def test_two_clients_on_one_key_get_every_record_without_stalling() -> Non
     assert elapsed < 4 * WINDOW_S + SLACK_S
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "katana_core budget: after page 1 each client trusts its own Remaining "
-        "estimate and fans pages out concurrently; the other client spends the "
-        "same window, so several in-flight pages meet 429 in one window. The "
-        "budget should fall back to one request in flight once the server's "
-        "count shows another consumer of the key."
-    ),
-)
 async def test_two_clients_on_one_key_meet_at_most_one_429_per_window() -> None:
     """Each client meets at most one 429 per server window."""
     emulator, _results, _elapsed = await _share(products=40)

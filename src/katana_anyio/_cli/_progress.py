@@ -63,7 +63,7 @@ class Tracker:
         budget = self.client.budget
         pages_left = max(0, self.total_pages - self.pages)
         free_now = budget.remaining or 0
-        per_request_s = budget.config.window_s / max(1, budget.state.limit)
+        per_request_s = budget.config.window_s / max(1, budget.config.limit)
 
         return max(0, pages_left - free_now) * per_request_s
 
