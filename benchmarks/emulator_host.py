@@ -1,0 +1,103 @@
+"""The emulator in a process of its own, driven over stdin/stdout by ``run.py``.
+
+Keeping the server out of the client's process means the client's CPU time and
+peak memory are the client's alone. The first line on stdout is the base URL; after
+that, each command read from stdin is answered with one JSON line:
+
+* ``summary``: what the emulator saw since the last ``clear`` (requests, statuses,
+  how often each page of ``/products`` was requested, first and last request time);
+* ``clear``: forget the journal and the counters;
+* ``quit``: stop.
+
+The rate limiter counts per API key, so the driver gives every run a key of its own
+and the key check is off: a run never inherits a window from the previous one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from typing import Any
+
+import anyio
+
+from katana_anyio.emulator import (
+    EmulatorConfig,
+    JournalEntry,
+    KatanaEmulator,
+    RateLimitConfig,
+)
+
+
+def _summary(journal: list[JournalEntry]) -> dict[str, Any]:
+    statuses: Counter[int] = Counter()
+    pages: Counter[int] = Counter()
+    for entry in journal:
+        statuses[entry.status or 0] += 1
+        if entry.method == "GET" and entry.path.endswith("/products"):
+            query = dict(entry.query)
+            if entry.status == 200:
+                pages[int(query.get("page", "1"))] += 1
+
+    times = [entry.time for entry in journal]
+
+    return {
+        "requests": len(journal),
+        "statuses": {str(k): v for k, v in sorted(statuses.items())},
+        "responses_429": statuses[429],
+        "pages_served": len(pages),
+        "pages_served_twice": sum(1 for n in pages.values() if n > 1),
+        "page_requests_200": sum(pages.values()),
+        "first_s": min(times) if times else None,
+        "last_s": max(times) if times else None,
+    }
+
+
+def _config(args: argparse.Namespace) -> EmulatorConfig:
+    rate_limit = None
+    if args.limit:
+        rate_limit = RateLimitConfig(limit=args.limit, window_s=args.window)
+
+    return EmulatorConfig(
+        seed=args.seed,
+        sizes={"products": args.products},
+        api_keys=(),
+        rate_limit=rate_limit,
+        latency_s=args.latency,
+        host="127.0.0.1",
+    )
+
+
+async def _main(args: argparse.Namespace) -> None:
+    async with KatanaEmulator(_config(args)) as emulator:
+        print(emulator.base_url, flush=True)
+        while True:
+            line = await anyio.to_thread.run_sync(sys.stdin.readline)
+            command = line.strip()
+            if command in ("", "quit"):
+                break
+
+            if command == "summary":
+                answer: dict[str, Any] = _summary(emulator.journal)
+            elif command == "clear":
+                emulator.journal.clear()
+                answer = {"cleared": True}
+            else:
+                answer = {"error": f"unknown command {command!r}"}
+            print(json.dumps(answer), flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seed", type=int, default=8)
+    parser.add_argument("--products", type=int, required=True)
+    parser.add_argument("--latency", type=float, default=0.0)
+    parser.add_argument("--limit", type=int, default=0, help="0: no rate limit")
+    parser.add_argument("--window", type=float, default=60.0)
+    anyio.run(_main, parser.parse_args())
+
+
+if __name__ == "__main__":
+    main()
