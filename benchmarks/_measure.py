@@ -41,7 +41,8 @@ def measured(work: Callable[[], Any]) -> dict[str, Any]:
     return {
         **result,
         "wall_s": wall_s,
-        "cpu_s": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
+        "cpu_s": (after.ru_utime - before.ru_utime)
+        + (after.ru_stime - before.ru_stime),
         "max_rss_kib": after.ru_maxrss,
         "rss_before_kib": baseline_kib,
         "started_at": started_at,

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import anyio
-
 from _measure import common_arguments, loopback_only, measured, report
+
 from katana_anyio import BudgetConfig, KatanaClient, export_jsonl
 
 
