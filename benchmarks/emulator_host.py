@@ -58,6 +58,8 @@ def _summary(journal: list[JournalEntry]) -> dict[str, Any]:
         "responses_429": statuses[429],
         "pages_served": len(pages),
         "pages_served_twice": sum(1 for n in pages.values() if n > 1),
+        # {times served: number of pages}; two clients fetching once each give {2: P}.
+        "serve_counts": {str(k): v for k, v in sorted(Counter(pages.values()).items())},
         "page_requests_200": sum(pages.values()),
         "first_s": min(times) if times else None,
         "last_s": max(times) if times else None,

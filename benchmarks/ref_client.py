@@ -46,6 +46,12 @@ def _line(record: Any) -> str:
     return json.dumps(payload, separators=(",", ":")) + "\n"
 
 
+def _write_jsonl(path: Path, records: list[Any]) -> None:
+    with path.open("w") as handle:
+        for record in records:
+            handle.write(_line(record))
+
+
 async def _run(args: Any) -> dict[str, Any]:
     client = KatanaClient(
         api_key=args.key,
@@ -57,9 +63,7 @@ async def _run(args: Any) -> dict[str, Any]:
         status, records = await _records(client, args.variant)
         count = len(records)
         if args.mode == "export":
-            with Path(args.out).open("w") as handle:
-                for record in records:
-                    handle.write(_line(record))
+            _write_jsonl(Path(args.out), records)
         del records
 
     return {"client": f"ref-{args.variant}", "status": status, "records": count}

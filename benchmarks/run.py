@@ -135,11 +135,23 @@ def start(client: Client, base_url: str, key: str, options: dict[str, Any]) -> A
 
 
 def finish(process: Any) -> dict[str, Any]:
+    """The run's figures; a run past ``CHILD_TIMEOUT_S`` is killed and reported so."""
     try:
         out, err = process.communicate(timeout=CHILD_TIMEOUT_S)
     except subprocess.TimeoutExpired:
         process.kill()
-        out, err = process.communicate()
+        process.communicate()
+        now = time.time()
+        return {
+            "status": "killed",
+            "records": 0,
+            "wall_s": CHILD_TIMEOUT_S,
+            "cpu_s": float("nan"),
+            "max_rss_kib": 0,
+            "rss_before_kib": 0,
+            "started_at": now - CHILD_TIMEOUT_S,
+            "ended_at": now,
+        }
     lines = out.strip().splitlines()
     if process.returncode != 0 or not lines:
         raise RuntimeError(f"client run failed ({process.returncode}): {err[-2000:]}")
@@ -349,64 +361,83 @@ def _fmt(value: float, digits: int = 2) -> str:
     return f"{value:.{digits}f}"
 
 
-def table(results: dict[str, Scenario], reference: str) -> str:
-    rows = ["| scenario | client | figure (median) | vs bound | vs reference | notes |"]
+def _ratios(value: float, references: dict[str, float]) -> str:
+    return ", ".join(f"{_fmt(value / v, 3)}x of {k}" for k, v in references.items())
+
+
+def _rate_rows(scenario: Scenario, label: str, expected: int) -> list[str]:
+    bound = scenario.notes["bound_s"]
+    ref_wall = scenario.median("ref-api", "wall_s") if "ref-api" in scenario.runs else 0
+    rows = []
+    for client, runs in scenario.runs.items():
+        wall = scenario.median(client, "wall_s")
+        s429 = [r["server"]["responses_429"] for r in runs]
+        twice = [
+            r["server"].get("serve_counts", r["server"]["pages_served_twice"])
+            for r in runs
+        ]
+        requests = [r["server"]["requests"] for r in runs]
+        complete = sum(r["records"] == expected for r in runs)
+        speed = f"{_fmt(ref_wall / wall)}x faster than ref-api" if ref_wall else ""
+        rows.append(
+            f"| {label} | {client} | {_fmt(wall, 3)} s | "
+            f"{_fmt(wall / bound)}x of {_fmt(bound, 3)} s | {speed} | "
+            f"runs {len(runs)}; complete {complete}/{len(runs)}; 429s {s429}; "
+            f"times served: pages {twice}; requests {requests} |"
+        )
+    return rows
+
+
+def table(results: dict[str, Scenario]) -> str:
+    rows = ["| scenario | client | median | vs bound | vs reference | per run |"]
     rows.append("| --- | --- | --- | --- | --- | --- |")
     a, b, c, d, e = (results[k] for k in "abcde")
+    rows += _rate_rows(a, "a latency", 50 * PAGE)
+    rows += _rate_rows(b, "b rate", 50 * PAGE)
 
-    for scenario, label in ((a, "a latency"), (b, "b rate")):
-        bound = scenario.notes["bound_s"]
-        ref_wall = scenario.median(reference, "wall_s")
-        for client in scenario.runs:
-            wall = scenario.median(client, "wall_s")
-            runs = scenario.runs[client]
-            s429 = sum(r["server"]["responses_429"] for r in runs)
-            twice = sum(r["server"]["pages_served_twice"] for r in runs)
-            requests = statistics.median(r["server"]["requests"] for r in runs)
-            complete = sum(r["records"] == 50 * PAGE for r in runs)
-            rows.append(
-                f"| {label} | {client} | {_fmt(wall, 3)} s | "
-                f"{_fmt(wall / bound)}x of {_fmt(bound, 3)} s | "
-                f"{_fmt(ref_wall / wall)}x faster | 429s {s429}, pages served twice "
-                f"{twice}, requests/run {requests:g}, complete {complete}/{len(runs)} |"
-            )
-
-    ref_cpu = c.median(reference, "cpu_s")
+    refs = {k: c.median(k, "cpu_s") for k in ("ref-api", "ref-raw")}
     for client in c.runs:
         cpu = c.median(client, "cpu_s")
         rows.append(
-            f"| c cpu | {client} | {_fmt(cpu)} s; {_fmt(cpu / 400 * 1000)} ms/page, "
-            f"{_fmt(cpu / 100_000 * 1e6, 1)} us/record | | "
-            f"{_fmt(cpu / ref_cpu, 3)}x of its CPU | wall "
-            f"{_fmt(c.median(client, 'wall_s'))} s |"
+            f"| c CPU, fetch+decode | {client} | {_fmt(cpu)} s CPU; "
+            f"{_fmt(cpu / 400 * 1000)} ms/page, {_fmt(cpu / 100_000 * 1e6, 1)} "
+            f"us/record | | {_ratios(cpu, refs)} | wall "
+            f"{_fmt(c.median(client, 'wall_s'))} s; CPU {_runs(c, client, 'cpu_s')} |"
         )
 
-    for client in [k.split("@")[0] for k in d.runs if k.endswith("@100000")]:
-        big = d.median(f"{client}@100000", "max_rss_kib") / 1024
-        small = d.median(f"{client}@20000", "max_rss_kib") / 1024
-        base = d.median(f"{client}@100000", "rss_before_kib") / 1024
-        ref_big = d.median(f"{reference}@100000", "max_rss_kib") / 1024
+    big = {k.split("@")[0]: k for k in d.runs if k.endswith("@100000")}
+    refs = {k: d.median(big[k], "max_rss_kib") for k in ("ref-api", "ref-raw")}
+    cpu_refs = {k: d.median(big[k], "cpu_s") for k in ("ref-api", "ref-raw")}
+    for client, key in big.items():
+        peak = d.median(key, "max_rss_kib")
+        small = d.median(f"{client}@20000", "max_rss_kib")
+        before = d.median(key, "rss_before_kib")
+        cpu = d.median(key, "cpu_s")
         rows.append(
-            f"| d memory | {client} | {_fmt(big, 1)} MiB at 100k, "
-            f"{_fmt(small, 1)} MiB at 20k | 100k/20k {_fmt(big / small, 3)} | "
-            f"{_fmt(big / ref_big, 3)}x of its peak | RSS before the export "
-            f"{_fmt(base, 1)} MiB; wall "
-            f"{_fmt(d.median(f'{client}@100000', 'wall_s'))} s |"
+            f"| d export, peak RSS | {client} | {_fmt(peak / 1024, 1)} MiB at 100k, "
+            f"{_fmt(small / 1024, 1)} MiB at 20k | 100k/20k {_fmt(peak / small, 3)} | "
+            f"{_ratios(peak, refs)} | RSS before the export "
+            f"{_fmt(before / 1024, 1)} MiB; wall {_fmt(d.median(key, 'wall_s'))} s |"
         )
-
-    bound = e.notes["bound_s"]
-    for client in e.runs:
-        runs = e.runs[client]
-        wall = e.median(client, "wall_s")
-        s429 = [r["server"]["responses_429"] for r in runs]
-        records = [r["records"] for r in runs]
         rows.append(
-            f"| e shared key | {client} x2 | {_fmt(wall, 3)} s total | "
-            f"{_fmt(wall / bound)}x of {_fmt(bound, 3)} s | | 429s per run {s429}, "
-            f"records per run {records} of {2 * 50 * PAGE} |"
+            f"| d export, CPU | {client} | {_fmt(cpu)} s CPU at 100k | | "
+            f"{_ratios(cpu, cpu_refs)} | CPU {_runs(d, key, 'cpu_s')} |"
         )
 
+    rows += _rate_rows(e, "e shared key, 2 processes", 2 * 50 * PAGE)
     return "\n".join(rows)
+
+
+def _runs(scenario: Scenario, client: str, key: str) -> str:
+    return "[" + ", ".join(_fmt(r[key]) for r in scenario.runs[client]) + "]"
+
+
+def load(path: Path) -> dict[str, Scenario]:
+    raw = json.loads(path.read_text())
+    return {
+        name: Scenario(name, runs=data["runs"], notes=data["notes"])
+        for name, data in raw["scenarios"].items()
+    }
 
 
 def main() -> None:
@@ -428,7 +459,13 @@ def main() -> None:
         "--rate-latency", type=float, default=0.05, help="server latency in (b), (e)"
     )
     parser.add_argument("--only", default="abcde", help="scenarios to run, e.g. 'ab'")
+    parser.add_argument(
+        "--table-from", type=Path, help="only print the table of a saved last.json"
+    )
     args = parser.parse_args()
+    if args.table_from:
+        print(table(load(args.table_from)))
+        return
 
     ours = [
         Client(
@@ -494,7 +531,7 @@ def main() -> None:
     print()
     print(json.dumps(info, indent=1))
     if set(results) == set("abcde"):
-        text = table(results, "ref-api")
+        text = table(results)
         (out_dir / "last.md").write_text(text + "\n")
         print(text)
 
