@@ -55,6 +55,43 @@ def tests(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHONS[0])
+def hardening(session: nox.Session) -> None:
+    """Faults, bad input, cancellation and secrets, with a summary of what was tried.
+
+    The same tests run in `tests`; this session runs them alone, verbosely.
+    """
+    _sync(session, "test")
+    session.run("pytest", "tests/hardening", "-q", *session.posargs)
+
+
+@nox.session(python=PYTHONS[0])
+def bench(session: nox.Session) -> None:
+    """Our client against katana-openapi-client on one emulator.
+
+    The reference client needs Python 3.12 in a venv of its own; with pyenv, run
+    `PYENV_VERSION=3.11.7:3.12.1:3.13.0 nox -s bench`. Results: benchmarks/README.md.
+    """
+    _sync(session)
+    ref = os.path.join("benchmarks", ".bench", "ref")
+    session.run(
+        *("uv", "venv", "--allow-existing", "--no-python-downloads", "-p", "3.12", ref),
+        external=True,
+    )
+    session.run(
+        *("uv", "pip", "install", "-p", ref, "katana-openapi-client==0.89.0"),
+        external=True,
+    )
+    session.run(
+        "python",
+        "benchmarks/run.py",
+        "--ref-python",
+        os.path.join(ref, "bin", "python"),
+        *session.posargs,
+    )
+    session.run("python", "benchmarks/simulate_budget.py")
+
+
+@nox.session(python=PYTHONS[0])
 def generate(session: nox.Session) -> None:
     """Regenerate the models, the operation table and the conformance report."""
     _sync(session, "generate")

@@ -115,7 +115,10 @@ class KatanaClient:
         self._on_request = on_request
         self._on_response = on_response
 
-        context = ssl_context(verify, cert, self._log)
+        # Building a verified TLS context reads the system's CA bundle (tens of ms);
+        # a plain-http base URL without a proxy never needs one.
+        needs_tls = self.base_url.startswith("https:") or proxy or trust_env
+        context = ssl_context(verify, cert, self._log) if needs_tls else None
         self._pool = build_pool(
             base_url=self.base_url,
             context=context,

@@ -67,7 +67,7 @@ def _proxy_from_env(base_url: str) -> str | None:
 def build_pool(
     *,
     base_url: str,
-    context: ssl.SSLContext,
+    context: ssl.SSLContext | None,
     http2: bool,
     max_connections: int,
     proxy: ProxyChoice,
