@@ -224,7 +224,25 @@ class RateLimitError(APIError):
 
 
 class ServerError(APIError):
-    """5xx: the server or a gateway in front of it failed."""
+    """5xx: the server or a gateway in front of it failed.
+
+    ``may_have_applied`` is true for a write (POST, PATCH): a gateway can fail after
+    passing the request on, and Katana can fail after acting on it, so the write
+    may have taken effect. Check before repeating it.
+    """
+
+    def __init__(
+        self, status_code: int, body: ErrorBody, *, method: str, path: str
+    ) -> None:
+        # Written out here so that the retry module's list is not imported.
+        self.may_have_applied = method.upper() in ("POST", "PATCH")
+        super().__init__(status_code, body, method=method, path=path)
+
+    def _describe(self) -> str:
+        head = super()._describe()
+        if self.may_have_applied:
+            return f"{head}; the write may have been applied"
+        return head
 
 
 _BY_STATUS: dict[int, type[APIError]] = {

@@ -101,7 +101,27 @@ def test_messages_name_status_call_and_body() -> None:
 
     assert str(named) == "404 from GET /p: NotFoundError: Not found"
     assert named.name == "NotFoundError"
-    assert str(snippet) == "502 from POST /p: upstream down"
+    assert str(snippet) == (
+        "502 from POST /p: upstream down; the write may have been applied"
+    )
+
+
+@pytest.mark.parametrize(
+    ("method", "applied"),
+    [
+        ("POST", True),
+        ("patch", True),
+        ("GET", False),
+        ("PUT", False),
+        ("DELETE", False),
+    ],
+)
+def test_server_errors_on_writes_may_have_applied(method: str, applied: bool) -> None:
+    """A 5xx answering a POST or PATCH says the write may have taken effect."""
+    error = error_for_status(503, b"", method=method, path="/x")
+
+    assert isinstance(error, ServerError)
+    assert error.may_have_applied is applied
 
 
 def test_validation_error_lists_details() -> None:

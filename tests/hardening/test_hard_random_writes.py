@@ -51,6 +51,9 @@ async def test_random_posts_balance_the_books() -> None:
                 maybe = isinstance(error, DeadlineExceeded) or error.may_have_applied
                 outcomes[name] = "maybe" if maybe else "not applied"
             except KatanaError:
+                # A 5xx on a POST says the write *may* have applied: the client
+                # cannot tell. The status faults of this mix never apply the write,
+                # so the books count them as not applied.
                 outcomes[name] = "not applied"
             else:
                 outcomes[name] = "success"
