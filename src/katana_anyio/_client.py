@@ -329,13 +329,14 @@ class KatanaClient:
         response; raises the typed error otherwise.
         """
         url = self._url(path, query)
+        shown = _shown(path, query)
         attempts = 0
         while True:
             sent_at = await self.budget.acquire(deadline)
             attempts += 1
             try:
                 outcome = await self._attempt(
-                    method, url, path, body, timeout, deadline
+                    method, url, path, shown, body, timeout, deadline
                 )
             except BaseException:
                 # Cancelled, past the deadline, or a hook or token callable failed:
@@ -422,6 +423,7 @@ class KatanaClient:
         method: str,
         url: str,
         path: str,
+        shown: str,
         body: bytes | None,
         timeout: float | None,
         deadline: float | None,
@@ -456,7 +458,7 @@ class KatanaClient:
             ) from None
         except (httpcore.NetworkError, httpcore.TimeoutException) as exc:
             self._log.debug(
-                "request.failed method=%s path=%s error=%s", method, path, type(exc)
+                "request.failed method=%s path=%s error=%s", method, shown, type(exc)
             )
             return exc
         except httpcore.ProtocolError as exc:
@@ -475,13 +477,31 @@ class KatanaClient:
             "request.complete method=%s path=%s status=%d elapsed_s=%.3f "
             "budget_remaining=%s",
             method,
-            path,
+            shown,
             response.status_code,
             anyio.current_time() - started,
             self.budget.remaining,
         )
         await _call_hook(self._on_response, response)
         return response
+
+
+# Query parameters whose values never reach a log line. Matched by exact name: a
+# substring match would also hide `keyword` or `author` and every `email`.
+_SECRET_PARAMS = frozenset(
+    {
+        "access_token", "api_key", "apikey", "auth", "authorization",
+        "client_secret", "key", "password", "refresh_token", "secret", "token",
+    }
+)  # fmt: skip
+
+
+def _shown(path: str, query: Params) -> str:
+    """The path and query as logged: secret parameters' values are replaced."""
+    if not query:
+        return path
+    pairs = [(k, "***" if k.lower() in _SECRET_PARAMS else v) for k, v in query]
+    return f"{path}?{urllib.parse.urlencode(pairs, safe='*')}"
 
 
 class ClientStats:

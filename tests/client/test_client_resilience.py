@@ -211,3 +211,24 @@ async def test_canary_key_never_reaches_logs_or_errors(
     seen += [record.getMessage() for record in caplog.records]
     assert caplog.records
     assert not [text for text in seen if canary in text]
+
+
+async def test_debug_lines_show_the_query_without_secret_values(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Secret query parameters are masked by exact name; others stay readable."""
+    async with _setup() as (_emulator, client):
+        with caplog.at_level(logging.DEBUG, logger="katana_anyio"):
+            await client.get(
+                "/products",
+                params={"page": 1, "token": "tok-123", "keyword": "oak", "ids": [1, 2]},
+            )
+
+    lines = [
+        r.getMessage() for r in caplog.records if "request.complete" in r.getMessage()
+    ]
+    assert len(lines) == 1
+    assert "token=***" in lines[0]
+    assert "tok-123" not in lines[0]
+    assert "keyword=oak" in lines[0]
+    assert "ids=1&ids=2" in lines[0]
