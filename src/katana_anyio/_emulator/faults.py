@@ -18,7 +18,7 @@ from __future__ import annotations
 import random
 from collections import deque
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import Literal, get_args
 
 import anyio
 
@@ -37,16 +37,7 @@ FaultKind = Literal[
     "truncated_json",
     "truncated_body",
 ]
-FAULT_KINDS: tuple[FaultKind, ...] = (
-    "latency",
-    "status",
-    "disconnect",
-    "slow_body",
-    "malformed_header",
-    "missing_header",
-    "truncated_json",
-    "truncated_body",
-)
+FAULT_KINDS: tuple[FaultKind, ...] = get_args(FaultKind)
 
 # What a proxy in front of the API sends when the API is down: not JSON at all.
 _HTML_BODY = (
