@@ -212,9 +212,10 @@ def _blockers(
     paced = state.answers < 2 or now < state.shared_until
     if state.remaining is not None and state.inflight and paced:
         # One at a time: reopens with the answer; the timeout covers a lost one.
+        # (``_expire`` already forgot requests older than the timeout, so this is
+        # always ahead of ``now``.)
         give_up_at = state.inflight[0] + config.probe_timeout_s
-        if give_up_at > now:
-            blockers.append((give_up_at, "pacing: waiting for an answer"))
+        blockers.append((give_up_at, "pacing: waiting for an answer"))
 
     return blockers
 
