@@ -10,6 +10,7 @@ row never costs an export its page.
 
 from __future__ import annotations
 
+import collections
 import logging
 from collections.abc import AsyncIterator, Mapping
 from typing import TYPE_CHECKING, Any, Generic, TypeAlias, TypeVar, cast
@@ -168,31 +169,30 @@ class RecordStream(Generic[R]):
         self._operation = operation
         self._model = model
         self._pages = pages
-        self._records = self._walk()
-
-    async def _walk(self) -> AsyncIterator[R]:
-        offset = 0
-        try:
-            async for page in self._pages:
-                records, failures = _decode_page(
-                    self._operation, self._model, page.records, offset
-                )
-                self.failures.extend(failures)
-                offset += len(page.records)
-                for record in records:
-                    yield record
-        finally:
-            await _aclose(self._pages)
+        # Decoded records of the current page, oldest first; an iterator object
+        # rather than an async generator, so that leaving ``async for`` early
+        # leaves nothing for the garbage collector to finalize.
+        self._ready: collections.deque[R] = collections.deque()
+        self._offset = 0
 
     def __aiter__(self) -> RecordStream[R]:
         return self
 
     async def __anext__(self) -> R:
-        return await self._records.__anext__()
+        while not self._ready:
+            page = await self._pages.__anext__()
+            records, failures = _decode_page(
+                self._operation, self._model, page.records, self._offset
+            )
+            self.failures.extend(failures)
+            self._offset += len(page.records)
+            self._ready.extend(records)
+        return self._ready.popleft()
 
     async def aclose(self) -> None:
-        """Stop the walk; pages still being fetched are cancelled."""
-        await _aclose(self._records)
+        """Stop the walk; nothing is fetched after this."""
+        self._ready.clear()
+        await _aclose(self._pages)
 
     async def __aenter__(self) -> RecordStream[R]:
         return self

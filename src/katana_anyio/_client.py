@@ -127,7 +127,6 @@ class KatanaClient:
             proxy=proxy,
             trust_env=trust_env,
         )
-        self._open = False
         self._closed = False
         self._stack: AsyncExitStack | None = None
         self.stats = ClientStats()
@@ -157,7 +156,6 @@ class KatanaClient:
                 await stack.enter_async_context(self.budget)
             await stack.enter_async_context(self._pool)
             self._stack = stack.pop_all()
-        self._open = True
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
@@ -166,7 +164,6 @@ class KatanaClient:
     async def aclose(self) -> None:
         """Close every connection; the client cannot be used afterwards."""
         self._closed = True
-        self._open = False
         stack, self._stack = self._stack, None
         if stack is not None:
             await stack.aclose()
@@ -203,9 +200,10 @@ class KatanaClient:
             )
             if not plan.single_page:
                 return await _paging.collect(self, path, plan, timeout, until)
-            return await self.send(
+            response = await self.send(
                 method, path, plan.query_for(1), None, timeout, until
             )
+            return _paging.truncated(response, max_items)
 
         body = None if json is _NO_BODY else msgspec.json.encode(json)
         return await self.send(
@@ -236,11 +234,12 @@ class KatanaClient:
         timeout: float | None = None,
         deadline: float | None = None,
     ) -> AsyncIterator[Any]:
-        """Yield the records of a list endpoint in page order, as pages arrive.
+        """Yield the records of a list endpoint in page order.
 
-        At most ``page_concurrency`` pages are in flight or buffered, so memory
-        stays bounded. Stopping early (``break``, an exception, ``aclose()``)
-        cancels the pages still being fetched.
+        Pages are fetched ``page_concurrency`` at a time, concurrently, when the
+        consumer reaches them, so memory holds at most one such window. Nothing is
+        fetched between two steps of the loop: stopping early (``break``, an
+        exception) leaves no request running.
         """
         plan = _paging.plan(params, max_pages=self.max_pages, max_items=max_items)
         return _paging.stream_records(self, path, plan, timeout, deadline)
@@ -328,6 +327,8 @@ class KatanaClient:
         ``deadline`` is absolute (``anyio.current_time()`` seconds). Returns the 2xx
         response; raises the typed error otherwise.
         """
+        if self._closed:
+            raise RuntimeError("this KatanaClient is closed; create a new one")
         url = self._url(path, query)
         shown = _shown(path, query)
         attempts = 0
@@ -347,7 +348,7 @@ class KatanaClient:
                     await _settle(self.budget.release(sent_at))
                 raise
             now = anyio.current_time()
-            if isinstance(outcome, Failure | BaseException):
+            if isinstance(outcome, BaseException):
                 await _settle(self.budget.release(sent_at))
                 failure, exc = _split_failure(outcome)
                 decision = decide_retry(
@@ -427,22 +428,30 @@ class KatanaClient:
         body: bytes | None,
         timeout: float | None,
         deadline: float | None,
-    ) -> Response | Failure | BaseException:
-        step = self.timeout if timeout is None else timeout
-        headers = [
-            (b"Authorization", f"Bearer {await self._token_value()}".encode()),
-            (b"Accept", b"application/json"),
-            (b"User-Agent", _USER_AGENT.encode()),
-        ]
-        if body is not None:
-            headers.append((b"Content-Type", b"application/json"))
-        await _call_hook(self._on_request, method, path)
+    ) -> Response | BaseException:
+        """One HTTP exchange: a response, or the transport exception it ended with.
 
+        The deadline covers the token callable and the hooks as well as the
+        exchange. A write is only said to be possibly applied once its bytes may
+        have left.
+        """
+        step = self.timeout if timeout is None else timeout
         started = anyio.current_time()
         limit = None if deadline is None else max(0.0, deadline - started)
-        self.stats.requests += 1
+        sending = False
         try:
             with anyio.fail_after(limit):
+                headers = [
+                    (b"Authorization", _bearer(await self._token_value())),
+                    (b"Accept", b"application/json"),
+                    (b"User-Agent", _USER_AGENT.encode()),
+                ]
+                if body is not None:
+                    headers.append((b"Content-Type", b"application/json"))
+                await _call_hook(self._on_request, method, path)
+
+                sending = True
+                self.stats.requests += 1
                 raw = await self._pool.request(
                     method,
                     url,
@@ -451,17 +460,31 @@ class KatanaClient:
                     extensions={"timeout": _timeouts(step)},
                 )
         except TimeoutError:
-            may_have_applied = method not in IDEMPOTENT_METHODS
+            applied = sending and method not in IDEMPOTENT_METHODS
             raise DeadlineExceeded(
                 f"the call's deadline passed during {method} {path}"
-                + ("; the write may have been applied" if may_have_applied else "")
+                + ("; the write may have been applied" if applied else "")
             ) from None
-        except (httpcore.NetworkError, httpcore.TimeoutException) as exc:
+        except httpcore.LocalProtocolError:
+            # h11 refused to write the request (say, a control character in a
+            # header). Nothing was sent; its message would quote the header, key
+            # included, so it is not kept.
+            raise InvalidRequest(
+                f"{method} {path} cannot be written as HTTP/1.1 (an illegal character "
+                "in the path or a header)"
+            ) from None
+        except (
+            httpcore.NetworkError,
+            httpcore.TimeoutException,
+            httpcore.RemoteProtocolError,
+            httpcore.ProxyError,
+        ) as exc:
             self._log.debug(
-                "request.failed method=%s path=%s error=%s", method, shown, type(exc)
+                "request.failed method=%s path=%s error=%s",
+                method,
+                shown,
+                type(exc).__name__,
             )
-            return exc
-        except httpcore.ProtocolError as exc:
             return exc
 
         response = Response(
@@ -473,17 +496,28 @@ class KatanaClient:
         )
         if response.status_code == 429:
             self.stats.responses_429 += 1
-        self._log.debug(
-            "request.complete method=%s path=%s status=%d elapsed_s=%.3f "
-            "budget_remaining=%s",
-            method,
-            shown,
-            response.status_code,
-            anyio.current_time() - started,
-            self.budget.remaining,
-        )
+        if self._log.isEnabledFor(logging.DEBUG):
+            self._log.debug(
+                "request.complete method=%s path=%s status=%d elapsed_s=%.3f "
+                "budget_remaining=%s",
+                method,
+                shown,
+                response.status_code,
+                anyio.current_time() - started,
+                self.budget.remaining,
+            )
         await _call_hook(self._on_response, response)
         return response
+
+
+def _bearer(token: str) -> bytes:
+    """The Authorization value; a malformed token is refused without being shown."""
+    if token != token.strip() or not token.isprintable() or not token.isascii():
+        raise ConfigurationError(
+            "the API key contains whitespace or non-printable characters (a pasted "
+            "newline?); it was not sent"
+        )
+    return b"Bearer " + token.encode("ascii")
 
 
 # Query parameters whose values never reach a log line. Matched by exact name: a
@@ -548,11 +582,8 @@ def _timeouts(seconds: float | None) -> dict[str, float | None]:
     return {"connect": seconds, "read": seconds, "write": seconds, "pool": seconds}
 
 
-def _split_failure(outcome: Failure | BaseException) -> tuple[Failure, BaseException]:
-    assert isinstance(outcome, BaseException)
-    if isinstance(outcome, httpcore.NetworkError | httpcore.TimeoutException):
-        return classify_failure(outcome), outcome
-    return Failure.AFTER_SEND, outcome
+def _split_failure(outcome: BaseException) -> tuple[Failure, BaseException]:
+    return classify_failure(outcome), outcome
 
 
 def _transport_error(
@@ -569,9 +600,9 @@ def _transport_error(
         message += f" ({decision.reason})"
     if may_have_applied and method not in IDEMPOTENT_METHODS:
         message += "; the request was sent, so the write may have been applied"
-    error = TransportError(message, method=method, may_have_applied=may_have_applied)
-    error.__cause__ = exc
-    return error
+    # The transport exception is not chained: its message may quote what was being
+    # written. Its type name, above, says what happened.
+    return TransportError(message, method=method, may_have_applied=may_have_applied)
 
 
 async def _settle(result: Awaitable[None] | None) -> None:

@@ -7,7 +7,6 @@ command line writes them straight to JSONL.
 
 from __future__ import annotations
 
-import logging
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
@@ -189,7 +188,7 @@ async def collect(
     step = plan.after_first(info, len(records))
     total_known = info is not None and info.total_pages is not None
     last = first
-    collected = len(records)
+    collected = len(pages[0])
 
     while isinstance(step, FetchPages):
         if total_known:
@@ -204,17 +203,16 @@ async def collect(
         number = step.pages[0]
         last = await _fetch(client, path, plan, number, timeout, deadline)
         records, _ = _require_records(last, number)
-        pages.append(seen.keep(records, last))
-        collected += len(records)
+        kept = seen.keep(records, last)
+        pages.append(kept)
+        collected += len(kept)
         page_info = parse_pagination(last.headers.get("x-pagination"))
         step = plan.after_probe(number, len(records), collected, page_info)
 
     if isinstance(step, Done):
         _warn_truncated(client, path, step.truncated_pages)
 
-    merged = plan.merge(pages)
-    joined = b",".join(merged)
-    content = b"[" + joined + b"]" if bare else b'{"data":[' + joined + b"]}"
+    content = _join(plan.merge(pages), bare)
     return Response(
         status_code=200,
         headers=last.headers,
@@ -225,6 +223,28 @@ async def collect(
         pages=len(pages),
         truncated_pages=step.truncated_pages,
         duplicates_dropped=seen.dropped,
+    )
+
+
+def _join(records: list[msgspec.Raw], bare: bool) -> bytes:
+    joined = b",".join(records)
+    return b"[" + joined + b"]" if bare else b'{"data":[' + joined + b"]}"
+
+
+def truncated(response: Response, max_items: int | None) -> Response:
+    """A single page cut to ``max_items`` records; anything else unchanged."""
+    found = None if max_items is None else _records(response)
+    if found is None or max_items is None or len(found[0]) <= max_items:
+        return response
+
+    records, bare = found
+    return Response(
+        status_code=response.status_code,
+        headers=response.headers,
+        content=_join(records[:max_items], bare),
+        method=response.method,
+        path=response.path,
+        pagination=response.pagination,
     )
 
 
@@ -447,5 +467,3 @@ class RecordStream:
         self._records.clear()
         await self._pages.aclose()
 
-
-logger = logging.getLogger(__name__)

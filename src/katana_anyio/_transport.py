@@ -86,8 +86,10 @@ def build_pool(
         proxy = _proxy_from_env(base_url)
 
     if proxy is not None:
+        url, auth = _split_proxy_auth(proxy)
         return httpcore.AsyncHTTPProxy(
-            proxy_url=proxy,
+            proxy_url=url,
+            proxy_auth=auth,
             ssl_context=context,
             http2=http2,
             max_connections=max_connections,
@@ -101,9 +103,33 @@ def build_pool(
     )
 
 
-def classify_failure(exc: httpcore.NetworkError | httpcore.TimeoutException) -> Failure:
+def _split_proxy_auth(proxy: str) -> tuple[str, tuple[str, str] | None]:
+    """Move ``user:password@`` out of a proxy URL into Proxy-Authorization.
+
+    httpcore ignores credentials inside the URL, so leaving them there would send
+    the tunnel request without them.
+    """
+    parts = urllib.parse.urlsplit(proxy)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigurationError("proxy must be an http(s) URL with a host")
+    if parts.username is None:
+        return proxy, None
+
+    host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
+    netloc = host if parts.port is None else f"{host}:{parts.port}"
+    bare = urllib.parse.urlunsplit(parts._replace(netloc=netloc))
+    user = urllib.parse.unquote(parts.username)
+    password = urllib.parse.unquote(parts.password or "")
+
+    return bare, (user, password)
+
+
+def classify_failure(exc: BaseException) -> Failure:
     """Did the request leave before the exchange broke? Writes hinge on this."""
     if isinstance(exc, httpcore.ConnectError | httpcore.ConnectTimeout):
+        return Failure.CONNECT
+    if isinstance(exc, httpcore.ProxyError):
+        # The proxy refused the tunnel: nothing reached Katana.
         return Failure.CONNECT
     if isinstance(exc, httpcore.PoolTimeout):
         # Waiting for a free connection: nothing was written.

@@ -127,6 +127,9 @@ class BudgetState(msgspec.Struct, frozen=True):
     inflight: tuple[float, ...] = ()
     # Answers with a count since the server's current window became known.
     answers: int = 0
+    # Until this instant the server is known to answer without a count (a proxy
+    # that strips the headers): no probing, the local window rule alone.
+    uncounted_until: float = 0.0
     # Round trips observed in the last window as ``(observed_at, rtt_s)``, a
     # sliding maximum: each entry's round trip is longer than every later one's.
     rtts: tuple[tuple[float, float], ...] = ()
@@ -150,8 +153,8 @@ class SendNow(msgspec.Struct, frozen=True):
 class WaitUntil(msgspec.Struct, frozen=True):
     """Decision: ask again at ``deadline`` (monotonic seconds), or when told.
 
-    ``deadline`` is always set by this version; ``None`` is kept in the type for
-    drivers written against the first one.
+    Every rule here has an end, so ``deadline`` is always set; a driver should
+    still treat ``None`` as "until the state changes", as a shared store may.
     """
 
     deadline: float | None
@@ -204,7 +207,8 @@ def _blockers(
         assert state.window_ends_at is not None
         blockers.append((state.window_ends_at, "server window exhausted"))
 
-    if state.remaining is None and state.probe_sent_at is not None:
+    probing = state.remaining is None and now >= state.uncounted_until
+    if probing and state.probe_sent_at is not None:
         give_up_at = state.probe_sent_at + config.probe_timeout_s
         if give_up_at > now:
             blockers.append((give_up_at, "waiting for the server's count"))
@@ -300,6 +304,11 @@ def observe(
     if info.remaining is not None:
         return _adopt_remaining(config, state, info, sent_at, now)
 
+    # An answer without a count: probing again would only serialise requests.
+    if state.remaining is None:
+        uncounted_until = max(state.uncounted_until, now + config.window_s)
+        state = msgspec.structs.replace(state, uncounted_until=uncounted_until)
+
     return release(state, sent_at)
 
 
@@ -324,8 +333,8 @@ def _close_gate_on_429(
     config: BudgetConfig, state: BudgetState, info: RateLimitInfo, now: float
 ) -> BudgetState:
     wait_s = info.retry_after_s
-    if wait_s is None:
-        wait_s = info.reset_after_s
+    if wait_s is None and info.reset_after_s is not None:
+        wait_s = _bounded_reset(config, info.reset_after_s)
     if wait_s is None:
         # No word on when: assume the worst, a whole window.
         wait_s = config.window_s
@@ -360,6 +369,7 @@ def _adopt_remaining(
     reset_after_s = info.reset_after_s
     if reset_after_s is None:
         reset_after_s = config.window_s
+    reset_after_s = _bounded_reset(config, reset_after_s)
     reported_end = now + reset_after_s
     # Within a known window keep its end: a sliding server moves its Reset forward
     # with every request, and following it would keep an old count alive forever.
@@ -394,6 +404,16 @@ def _adopt_remaining(
         shared_until=shared_until,
         answers=answers,
     )
+
+
+def _bounded_reset(config: BudgetConfig, reset_after_s: float) -> float:
+    """A Reset at most one window away.
+
+    Reset is a wall-clock time converted with the local clock; a clock that is off
+    by an hour would otherwise close the gate for an hour. No window ends later
+    than one window from now.
+    """
+    return min(reset_after_s, config.window_s)
 
 
 def _others_counted(

@@ -11,7 +11,8 @@ server that is down.
 What is retried, and why:
 
 * **429** from any method: Katana refused the request before acting on it. The wait
-  is ``Retry-After`` when the server gives it, else the backoff. A ``Retry-After``
+  is ``Retry-After`` when the server gives it (a 503 may give it too), else the
+  backoff. A ``Retry-After``
   longer than the caller allows is not shortened (that only buys another 429): the
   request gives up at once and the error says when to come back.
 * **502, 503, 504**: the gateway may have passed the request on before failing, so
@@ -169,10 +170,15 @@ def decide_retry(
             f"{reason}; gave up after {attempts} attempts", retry_after_s=retry_after_s
         )
 
-    if status != 429 and budget is not None and not budget.can_retry:
+    # Every request gets its first retry: a short blip that fails a whole wave of
+    # concurrent pages must not abort the collection. The shared budget bounds the
+    # retries after that, which is where a server that stays down is hammered.
+    exhausted = budget is not None and not budget.can_retry
+    if status != 429 and attempts > 1 and exhausted:
         return GiveUp(f"{reason}; retry budget exhausted by other failing requests")
 
-    if status == 429 and retry_after_s is not None:
+    # A 503 may say when to come back too (RFC 9110 section 10.2.3).
+    if status in (429, 503) and retry_after_s is not None:
         return _honour_retry_after(config, reason, retry_after_s, now, deadline)
 
     delay_s = backoff_s(config, attempts, draw)

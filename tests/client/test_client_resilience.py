@@ -10,7 +10,9 @@ import pytest
 
 from katana_anyio import (
     AuthenticationError,
+    ConfigurationError,
     DeadlineExceeded,
+    InvalidRequest,
     KatanaClient,
     KatanaError,
     RateLimitError,
@@ -232,3 +234,61 @@ async def test_debug_lines_show_the_query_without_secret_values(
     assert "tok-123" not in lines[0]
     assert "keyword=oak" in lines[0]
     assert "ids=1&ids=2" in lines[0]
+
+
+@pytest.mark.parametrize("key", [f"{KEY}\n", f" {KEY}", f"{KEY}\x00"])
+async def test_a_malformed_key_is_refused_unsent_and_unshown(key: str) -> None:
+    """A key with whitespace or control characters raises without sending or echoing."""
+    async with KatanaEmulator(
+        EmulatorConfig(seed=1, api_keys=(KEY,), rate_limit=None)
+    ) as emulator:
+        async with KatanaClient(key, base_url=emulator.base_url, retry=FAST) as client:
+            with pytest.raises(ConfigurationError) as caught:
+                await client.get("/products", params={"page": 1})
+
+        assert emulator.journal == []
+    chain = [caught.value, caught.value.__cause__, caught.value.__context__]
+    assert not [e for e in chain if e is not None and KEY in str(e)]
+
+
+async def test_a_path_http_cannot_carry_is_refused_without_retries() -> None:
+    """A path with a space raises InvalidRequest at once; nothing is sent or retried."""
+    async with _setup() as (emulator, client):
+        with pytest.raises(
+            InvalidRequest, match=r"^GET /products/1 2 cannot be written"
+        ):
+            await client.get("/products/1 2")
+
+    assert emulator.journal == []
+    assert client.stats.retries == 0
+
+
+async def test_a_closed_client_refuses_to_send() -> None:
+    """After aclose() every call raises instead of opening new connections."""
+    async with _setup() as (emulator, client):
+        await client.aclose()
+        with pytest.raises(RuntimeError, match=r"^this KatanaClient is closed"):
+            await client.get("/products", params={"page": 1})
+
+    assert emulator.journal == []
+
+
+async def test_max_items_cuts_a_single_page_too() -> None:
+    """max_items applies to an explicit page and to auto_pagination=False."""
+    async with _setup() as (_emulator, client):
+        one = await client.get("/products", params={"page": 2}, max_items=3)
+        raw = await client.get("/products", auto_pagination=False, max_items=4)
+
+    assert len(one.json()["data"]) == 3
+    assert len(raw.json()["data"]) == 4
+
+
+async def test_a_blip_on_every_fanned_out_page_does_not_abort_the_walk() -> None:
+    """One 503 on each of eight concurrent pages is retried page by page."""
+    async with _setup() as (emulator, client):
+        emulator.faults.push(Fault("latency", delay_s=0.0, path="/v1/products"))
+        emulator.faults.push(Fault("status", status=503, path="/v1/products", times=5))
+        response = await client.get("/products", params={"limit": 100})
+
+    assert len(response.json()["data"]) == 600
+    assert sum(1 for e in emulator.journal if e.status == 503) == 5

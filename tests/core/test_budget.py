@@ -465,3 +465,39 @@ def test_does_not_idle_while_budget_is_left(
             and (after.answers < 2 or now < after.shared_until)
         )
     )
+
+
+def test_answers_without_a_count_stop_the_probing() -> None:
+    """A server that sends no count is not probed request by request."""
+    state = _send(BudgetState.initial(CONFIG), 0.0)
+    state = observe(CONFIG, state, RateLimitInfo(), status=200, sent_at=0.0, now=0.1)
+
+    state = _send(state, 0.1)
+    state = _send(state, 0.1)
+    assert acquire(CONFIG, state, 0.2)[1] == WaitUntil(
+        deadline=10.1, reason="local window full"
+    )
+
+
+def test_a_reset_beyond_one_window_is_cut_to_one_window() -> None:
+    """A Reset an hour away (a skewed clock) closes the gate for one window only."""
+    state = _send(BudgetState.initial(CONFIG), 0.0)
+    state = observe(
+        CONFIG,
+        state,
+        RateLimitInfo(remaining=0, reset_after_s=3600.0),
+        status=200,
+        sent_at=0.0,
+        now=0.0,
+    )
+    assert state.gate_until == 10.0
+
+    late = observe(
+        CONFIG,
+        BudgetState.initial(CONFIG),
+        RateLimitInfo(reset_after_s=3600.0),
+        status=429,
+        sent_at=0.0,
+        now=0.0,
+    )
+    assert late.gate_until == 10.0

@@ -143,18 +143,27 @@ def test_deadline_stops_a_backoff_that_would_overrun_it() -> None:
 
 
 def test_retry_budget_stops_server_failure_retries() -> None:
-    """An exhausted retry budget stops 5xx and transport retries, not 429s."""
+    """An exhausted budget stops second and later 5xx and transport retries only."""
     budget = RetryBudget(tokens=5.0)
 
-    assert _decide(status=503, budget=budget) == GiveUp(
+    assert _decide(status=503, attempts=2, budget=budget) == GiveUp(
         "503 from the server; retry budget exhausted by other failing requests"
     )
-    assert _decide(failure=Failure.CONNECT, budget=budget) == GiveUp(
+    assert _decide(failure=Failure.CONNECT, attempts=2, budget=budget) == GiveUp(
         "connection failed before the request was sent; "
         "retry budget exhausted by other failing requests"
     )
-    assert isinstance(_decide(status=429, budget=budget), Retry)
-    assert isinstance(_decide(status=503, budget=RetryBudget()), Retry)
+    assert isinstance(_decide(status=429, attempts=2, budget=budget), Retry)
+    assert isinstance(_decide(status=503, attempts=2, budget=RetryBudget()), Retry)
+    # Every request keeps its first retry, so a blip cannot abort a whole wave.
+    assert isinstance(_decide(status=503, attempts=1, budget=budget), Retry)
+
+
+def test_503_with_retry_after_waits_for_it() -> None:
+    """A 503 that says when to come back is retried after exactly that long."""
+    assert _decide(status=503, retry_after_s=7.0) == Retry(
+        delay_s=7.0, reason="503 from the server"
+    )
 
 
 def test_retry_budget_spends_and_earns() -> None:
