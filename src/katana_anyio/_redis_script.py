@@ -2,8 +2,8 @@
 
 Theory of operation
 -------------------
-This is :mod:`katana_core._budget` translated rule for rule, with two differences
-that come from sharing it between processes:
+This is :mod:`katana_core._budget` as it was before three later rules, translated
+rule for rule, with two differences that come from sharing it between processes:
 
 * the clock is Redis's own (``TIME``), read once per call, so the workers' clocks
   never meet: every send time in the log, every gate and every window end is in
@@ -31,6 +31,14 @@ would be truncated to integers, and a slot must compare equal to itself when it
 comes back (``release`` and the probe).
 
 The Python side here is pure: it builds the argument list and parses the reply.
+
+TODO: the script lacks three rules the in-process budget gained since: the
+confirming request after each window's probe, pacing while the server's count
+shows clients outside this store spending on the key, and no re-probing when the
+server sends no count. Workers that all use the store do not need the first two
+(they share one count); a client on the same key *outside* the store can still
+cost a few 429s per window, and a server without rate-limit headers is probed one
+request at a time. No test yet checks that script and core agree rule for rule.
 """
 
 from __future__ import annotations

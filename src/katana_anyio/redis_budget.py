@@ -323,9 +323,15 @@ class RedisRateBudget:
     # -- internals -----------------------------------------------------------------
 
     async def _call(self, args: list[str]) -> script.Reply | None:
-        """Run the script; ``None`` (and the fallback) if Redis did not answer."""
+        """Run the script; ``None`` (and the fallback) if Redis did not answer.
+
+        Shielded from cancellation (and bounded by ``timeout_s``): a caller
+        cancelled while Redis runs the script must still learn what Redis decided,
+        or a slot handed out to nobody would hold every worker's probe until it
+        expires.
+        """
         try:
-            with anyio.fail_after(self.timeout_s):
+            with anyio.CancelScope(shield=True), anyio.fail_after(self.timeout_s):
                 raw: object = await self._script(keys=self._keys, args=args)
             return script.parse_reply(raw)
         except _REDIS_ERRORS as exc:
