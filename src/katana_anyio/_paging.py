@@ -8,6 +8,7 @@ command line writes them straight to JSONL.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -196,9 +197,10 @@ async def collect(
                 client, path, plan, step.pages, timeout, deadline
             )
             pages.extend(seen.keep(records, page) for _, records, page in fetched)
-            last = fetched[-1][2] if fetched else last
-            _warn_truncated(client, path, step.truncated_pages)
-            break
+            last = fetched[-1][2]
+            total = _largest_total(response for _, _, response in fetched)
+            step = plan.after_known(step.pages[-1], total)
+            continue
 
         number = step.pages[0]
         last = await _fetch(client, path, plan, number, timeout, deadline)
@@ -224,6 +226,16 @@ async def collect(
         truncated_pages=step.truncated_pages,
         duplicates_dropped=seen.dropped,
     )
+
+
+def _largest_total(responses: Iterable[Response]) -> int | None:
+    """The most pages any of these responses' ``X-Pagination`` reported."""
+    totals = [
+        info.total_pages
+        for info in (parse_pagination(r.headers.get("x-pagination")) for r in responses)
+        if info is not None and info.total_pages is not None
+    ]
+    return max(totals, default=None)
 
 
 def _join(records: list[msgspec.Raw], bare: bool) -> bytes:
@@ -325,6 +337,8 @@ class PageStream:
         self._pending: list[int] = []
         self._probe: FetchPages | Done | None = None
         self._seen = _Seen()
+        # The most pages any fetched page reported (the collection may grow).
+        self._total: int | None = None
 
     def __aiter__(self) -> PageStream:
         return self
@@ -386,8 +400,8 @@ class PageStream:
             self._finish_probe_if_done()
             return
 
-        _warn_truncated(self._client, self._path, step.truncated_pages)
         if isinstance(step, Done):
+            _warn_truncated(self._client, self._path, step.truncated_pages)
             self._done = True
         else:
             self._pending = list(step.pages)
@@ -423,8 +437,15 @@ class PageStream:
         del self._pending[:window]
         for number, records, response in fetched:
             self._push(number, records, response)
+        self._total = max(self._total or 0, _largest_total(r for *_, r in fetched) or 0)
         if not self._pending:
-            self._done = True
+            # Pages the collection gained during the walk come last.
+            step = self._plan.after_known(numbers[-1], self._total or None)
+            if isinstance(step, FetchPages):
+                self._pending = list(step.pages)
+            else:
+                _warn_truncated(self._client, self._path, step.truncated_pages)
+                self._done = True
 
 
 def _truncate(page: Page, plan: PagePlan, collected_before: int) -> Page:
@@ -466,4 +487,3 @@ class RecordStream:
     async def aclose(self) -> None:
         self._records.clear()
         await self._pages.aclose()
-

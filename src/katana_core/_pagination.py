@@ -231,6 +231,26 @@ class PagePlan(msgspec.Struct, frozen=True):
 
         return FetchPages(pages=tuple(range(2, last + 1)), truncated_pages=truncated)
 
+    def after_known(self, fetched_last: int, total: int | None) -> FetchPages | Done:
+        """Plan the pages a collection gained while its known pages were fetched.
+
+        ``fetched_last`` is the last page fetched so far and ``total`` the largest
+        ``total_pages`` those pages reported. Katana lists newest first, so records
+        created during the walk push the oldest ones onto pages past the first
+        plan; without them those records would be lost.
+        """
+        if total is None:
+            return Done()
+
+        wanted = self._pages_for_items(total)
+        last = min(wanted, self.max_pages)
+        truncated = wanted - last
+        if last <= fetched_last:
+            return Done(truncated_pages=truncated)
+
+        pages = tuple(range(fetched_last + 1, last + 1))
+        return FetchPages(pages=pages, truncated_pages=truncated)
+
     def after_probe(
         self,
         page: int,

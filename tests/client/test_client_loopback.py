@@ -14,7 +14,12 @@ from katana_anyio import (
     KatanaClient,
     NotFoundError,
 )
-from katana_anyio.emulator import EmulatorConfig, KatanaEmulator, RateLimitConfig
+from katana_anyio.emulator import (
+    EmulatorConfig,
+    Fault,
+    KatanaEmulator,
+    RateLimitConfig,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -156,3 +161,46 @@ async def test_stopping_a_stream_early_cancels_the_page_fetches() -> None:
             assert len(emulator.journal) == seen
         # Pages 1-3 were consumed; at most two more were fetched ahead, of 22.
         assert 3 <= seen <= 5
+
+
+@pytest.mark.parametrize("streaming", [False, True])
+async def test_records_created_during_a_walk_lose_and_repeat_nothing(
+    streaming: bool,
+) -> None:
+    """A record created mid-walk shifts pages; every record still arrives once."""
+    async with _emulator(sizes={"products": 500}) as emulator:
+        emulator.faults.push(
+            Fault("latency", delay_s=0.3, method="GET", path="/v1/products")
+        )
+        async with (
+            KatanaClient(KEY, base_url=emulator.base_url) as client,
+            KatanaClient(KEY, base_url=emulator.base_url) as writer,
+        ):
+
+            async def walk() -> list[int]:
+                if streaming:
+                    return [r["id"] async for r in client.paginate("/products")]
+                response = await client.get("/products")
+                return [r["id"] for r in response.json()["data"]]
+
+            async def create() -> None:
+                await anyio.sleep(0.1)
+                await writer.post(
+                    "/products", json={"name": "Mid-walk", "variants": [{"sku": "MW"}]}
+                )
+
+            result: list[int] = []
+
+            async def run_walk() -> None:
+                result.extend(await walk())
+
+            async with anyio.create_task_group() as tasks:
+                tasks.start_soon(run_walk)
+                tasks.start_soon(create)
+
+        seeded = {r["id"] for r in emulator.records("products")}
+        assert len(seeded) == 501
+        # Everything that existed when the walk began is there exactly once.
+        assert len(result) == len(set(result))
+        assert seeded - set(result) <= {max(seeded)}
+        assert len(result) >= 500

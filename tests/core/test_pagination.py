@@ -261,3 +261,17 @@ def test_plans_visit_each_page_exactly_once(
     assert len(fetched) >= min(needed, max_pages)
     merged = plan.merge([[p] * count(p) for p in fetched])
     assert max_items is None or len(merged) <= max_items
+
+
+def test_pages_gained_during_the_walk_are_fetched_too() -> None:
+    """A total that grew while the known pages were fetched plans the new pages."""
+    plan = PagePlan.from_query(None, page_size=100, max_pages=5)
+
+    assert plan.after_known(3, 4) == FetchPages(pages=(4,))
+    assert plan.after_known(3, 3) == Done()
+    assert plan.after_known(3, None) == Done()
+    assert plan.after_known(5, 7) == Done(truncated_pages=2)
+    assert plan.after_known(3, 9) == FetchPages(pages=(4, 5), truncated_pages=4)
+
+    capped = PagePlan.from_query(None, page_size=100, max_items=250)
+    assert capped.after_known(3, 9) == Done()
