@@ -30,7 +30,8 @@ from typing import Any
 
 import anyio
 
-from katana_anyio._emulator.resources import RESOURCES, ListQuery, parse_list_query
+from katana_anyio._emulator.query import ListQuery, parse_list_query
+from katana_anyio._emulator.resources import RESOURCES
 from katana_anyio._emulator.store import Page, Store
 from katana_anyio.emulator import (
     EmulatorConfig,

@@ -213,12 +213,10 @@ async def collect(
         _warn_truncated(client, path, step.truncated_pages)
 
     merged = plan.merge(pages)
-    joined = b",".join(merged)
-    content = b"[" + joined + b"]" if bare else b'{"data":[' + joined + b"]}"
     return Response(
         status_code=200,
         headers=last.headers,
-        content=content,
+        content=lambda: _merged_body(merged, bare),
         method="GET",
         path=path,
         pagination=info,
@@ -226,6 +224,21 @@ async def collect(
         truncated_pages=step.truncated_pages,
         duplicates_dropped=seen.dropped,
     )
+
+
+def _merged_body(records: list[msgspec.Raw], bare: bool) -> bytes:
+    """``{"data":[...]}`` (or ``[...]``) around ``records``, copied once.
+
+    The brackets go onto the first and last record so that the one ``join`` is the
+    only copy of the (possibly tens of MB) body.
+    """
+    opening, closing = (b"[", b"]") if bare else (b'{"data":[', b"]}")
+    if not records:
+        return opening + closing
+    parts: list[bytes | msgspec.Raw] = list(records)
+    parts[0] = opening + bytes(parts[0])
+    parts[-1] = bytes(parts[-1]) + closing
+    return b",".join(parts)
 
 
 async def _fetch_all(
