@@ -77,3 +77,28 @@ def test_copy_is_deep_and_falls_back_for_other_types() -> None:
     assert copied["a"] is not value["a"]
     assert copied["a"][1] is not value["a"][1]
     assert copied["g"] is not value["g"]
+
+
+def test_encoded_pages_match_rendered_pages_and_follow_changes() -> None:
+    import msgspec
+
+    store = Store(3, {"products": 30, "variants": 40})
+    for pairs in [(), (("page", "2"),), (("extend", "supplier"),)]:
+        query = _query(*pairs)
+        plain = store.list("products", query)
+        encoded = store.list_encoded("products", query)
+        assert encoded.pagination == plain.pagination
+        assert msgspec.json.encode(encoded.records) == msgspec.json.encode(
+            plain.records
+        )
+
+    first = store.list_encoded("products", _query()).records[0]
+    record_id = msgspec.json.decode(first)["id"]
+    store.table("products")[record_id]["name"] = "renamed"
+    again = store.list_encoded("products", _query()).records[0]
+    assert msgspec.json.decode(again)["name"] == "renamed"
+
+    for variant in store.variants_of(record_id):
+        variant["sku"] = "CHANGED"
+    again = store.list_encoded("products", _query()).records[0]
+    assert {v["sku"] for v in msgspec.json.decode(again)["variants"]} <= {"CHANGED"}
