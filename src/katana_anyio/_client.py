@@ -56,6 +56,10 @@ from ._transport import Cert, Verify, build_pool, classify_failure, ssl_context
 __all__ = ["KatanaClient"]
 
 _USER_AGENT = "katana-client/0.1.0"
+_FIXED_HEADERS = (
+    (b"Accept", b"application/json"),
+    (b"User-Agent", _USER_AGENT.encode()),
+)
 _NO_BODY: Any = object()
 
 Hook = Callable[..., Any]
@@ -427,11 +431,8 @@ class KatanaClient:
         deadline: float | None,
     ) -> Response | Failure | BaseException:
         step = self.timeout if timeout is None else timeout
-        headers = [
-            (b"Authorization", f"Bearer {await self._token_value()}".encode()),
-            (b"Accept", b"application/json"),
-            (b"User-Agent", _USER_AGENT.encode()),
-        ]
+        token = await self._token_value()
+        headers = [(b"Authorization", b"Bearer " + token.encode()), *_FIXED_HEADERS]
         if body is not None:
             headers.append((b"Content-Type", b"application/json"))
         await _call_hook(self._on_request, method, path)
@@ -455,9 +456,10 @@ class KatanaClient:
                 + ("; the write may have been applied" if may_have_applied else "")
             ) from None
         except (httpcore.NetworkError, httpcore.TimeoutException) as exc:
-            self._log.debug(
-                "request.failed method=%s path=%s error=%s", method, path, type(exc)
-            )
+            if _debug(self._log):
+                self._log.debug(
+                    "request.failed method=%s path=%s error=%s", method, path, type(exc)
+                )
             return exc
         except httpcore.ProtocolError as exc:
             return exc
@@ -471,15 +473,16 @@ class KatanaClient:
         )
         if response.status_code == 429:
             self.stats.responses_429 += 1
-        self._log.debug(
-            "request.complete method=%s path=%s status=%d elapsed_s=%.3f "
-            "budget_remaining=%s",
-            method,
-            path,
-            response.status_code,
-            anyio.current_time() - started,
-            self.budget.remaining,
-        )
+        if _debug(self._log):
+            self._log.debug(
+                "request.complete method=%s path=%s status=%d elapsed_s=%.3f "
+                "budget_remaining=%s",
+                method,
+                path,
+                response.status_code,
+                anyio.current_time() - started,
+                self.budget.remaining,
+            )
         await _call_hook(self._on_response, response)
         return response
 
@@ -522,6 +525,13 @@ class _Unlimited(RateBudget):
 
     def release(self, sent_at: float) -> None:
         return None
+
+
+def _debug(log: Any) -> bool:
+    """Whether a debug line would go anywhere; a logger of another kind (one
+    without ``isEnabledFor``) is always given its debug calls."""
+    enabled = getattr(log, "isEnabledFor", None)
+    return enabled is None or bool(enabled(logging.DEBUG))
 
 
 def _timeouts(seconds: float | None) -> dict[str, float | None]:
