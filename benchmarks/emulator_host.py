@@ -12,9 +12,10 @@ that, each command read from stdin is answered with one JSON line:
 
 The data never changes during a bench (no writes). The emulator serves every page
 of an unfiltered list from the records it selected once (``Store.list`` keeps the
-selection until stored records may change), so a page costs its own 250 records,
-not the table; the host asks for page 1 before printing its URL so that the
-selection is made before the first client arrives.
+selection and each record's encoded form until stored records may change), so a
+page costs its own 250 records, not the table; the host serves every page once
+before printing its URL, so that no client run pays for the first selection or
+encoding.
 
 The rate limiter counts per API key, so the driver gives every run a key of its own
 and the key check is off: a run never inherits a window from the previous one.
@@ -78,10 +79,23 @@ def _timeline(journal: list[JournalEntry]) -> list[tuple[float, str, int]]:
     ]
 
 
-def _first_page() -> ListQuery:
-    query = parse_list_query(RESOURCES["products"], [("limit", "250")])
-    assert isinstance(query, ListQuery)
-    return query
+def _warm(emulator: KatanaEmulator) -> None:
+    """Serve every page of ``/products`` once, before any client arrives.
+
+    The store selects the records on the first page and encodes each record the
+    first time it is sent; warming here gives every client run the same server,
+    not a slower one to whichever client comes first.
+    """
+    page = 1
+    while True:
+        query = parse_list_query(
+            RESOURCES["products"], [("limit", "250"), ("page", str(page))]
+        )
+        assert isinstance(query, ListQuery)
+        served = emulator.store.list_encoded("products", query)
+        if served.pagination["last_page"] == "true":
+            return
+        page += 1
 
 
 def _config(args: argparse.Namespace) -> EmulatorConfig:
@@ -101,9 +115,7 @@ def _config(args: argparse.Namespace) -> EmulatorConfig:
 
 async def _main(args: argparse.Namespace) -> None:
     async with KatanaEmulator(_config(args)) as emulator:
-        # Select the records before the first client arrives, not during its
-        # first page.
-        emulator.store.list("products", _first_page())
+        _warm(emulator)
         print(emulator.base_url, flush=True)
         while True:
             line = await anyio.to_thread.run_sync(sys.stdin.readline)
