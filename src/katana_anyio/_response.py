@@ -111,6 +111,11 @@ class Response:
             self._content, self._build = self._build(), None
         return self._content
 
+    @content.setter
+    def content(self, value: bytes) -> None:
+        # ``content`` was a plain attribute before the merged body became lazy.
+        self._content, self._build = value, None
+
     @property
     def is_success(self) -> bool:
         return 200 <= self.status_code < 300

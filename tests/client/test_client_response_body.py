@@ -35,6 +35,11 @@ def test_a_callable_body_is_built_once_on_first_use() -> None:
     assert response.json() == {"data": []}
     assert calls == [1]
 
+    replaced = _response(build)
+    replaced.content = b"[]"
+    assert replaced.content == b"[]"
+    assert calls == [1]
+
 
 @pytest.mark.parametrize("bare", [False, True])
 def test_merged_body_matches_a_plain_join(bare: bool) -> None:
