@@ -56,6 +56,10 @@ from ._transport import Cert, Verify, build_pool, classify_failure, ssl_context
 __all__ = ["KatanaClient"]
 
 _USER_AGENT = "katana-client/0.1.0"
+_FIXED_HEADERS = (
+    (b"Accept", b"application/json"),
+    (b"User-Agent", _USER_AGENT.encode()),
+)
 _NO_BODY: Any = object()
 
 Hook = Callable[..., Any]
@@ -441,11 +445,8 @@ class KatanaClient:
         sending = False
         try:
             with anyio.fail_after(limit):
-                headers = [
-                    (b"Authorization", _bearer(await self._token_value())),
-                    (b"Accept", b"application/json"),
-                    (b"User-Agent", _USER_AGENT.encode()),
-                ]
+                token = _bearer(await self._token_value())
+                headers = [(b"Authorization", token), *_FIXED_HEADERS]
                 if body is not None:
                     headers.append((b"Content-Type", b"application/json"))
                 await _call_hook(self._on_request, method, path)
@@ -496,7 +497,7 @@ class KatanaClient:
         )
         if response.status_code == 429:
             self.stats.responses_429 += 1
-        if self._log.isEnabledFor(logging.DEBUG):
+        if _debug(self._log):
             self._log.debug(
                 "request.complete method=%s path=%s status=%d elapsed_s=%.3f "
                 "budget_remaining=%s",
@@ -576,6 +577,13 @@ class _Unlimited(RateBudget):
 
     def release(self, sent_at: float) -> None:
         return None
+
+
+def _debug(log: Any) -> bool:
+    """Whether a debug line would go anywhere; a logger of another kind (one
+    without ``isEnabledFor``) is always given its debug calls."""
+    enabled = getattr(log, "isEnabledFor", None)
+    return enabled is None or bool(enabled(logging.DEBUG))
 
 
 def _timeouts(seconds: float | None) -> dict[str, float | None]:

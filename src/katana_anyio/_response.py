@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+import gc
+import sys
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import msgspec
@@ -57,8 +59,9 @@ class Response:
     """
 
     __slots__ = (
+        "_build",
+        "_content",
         "_json",
-        "content",
         "duplicates_dropped",
         "headers",
         "method",
@@ -74,7 +77,7 @@ class Response:
         *,
         status_code: int,
         headers: Headers,
-        content: bytes,
+        content: bytes | Callable[[], bytes],
         method: str,
         path: str,
         pagination: PaginationInfo | None = None,
@@ -84,7 +87,14 @@ class Response:
     ) -> None:
         self.status_code = status_code
         self.headers = headers
-        self.content = content
+        # A merged body is built on first use: a caller that never reads it (or
+        # reads only ``json()`` of a small one) skips copying every page again.
+        if callable(content):
+            self._content: bytes | None = None
+            self._build: Callable[[], bytes] | None = content
+        else:
+            self._content = content
+            self._build = None
         self.method = method
         self.path = path
         self.pagination = pagination
@@ -92,6 +102,19 @@ class Response:
         self.truncated_pages = truncated_pages
         self.duplicates_dropped = duplicates_dropped
         self._json: Any = _UNREAD
+
+    @property
+    def content(self) -> bytes:
+        """The body; for an auto-paginated GET, the merged body."""
+        if self._content is None:
+            assert self._build is not None
+            self._content, self._build = self._build(), None
+        return self._content
+
+    @content.setter
+    def content(self, value: bytes) -> None:
+        # ``content`` was a plain attribute before the merged body became lazy.
+        self._content, self._build = value, None
 
     @property
     def is_success(self) -> bool:
@@ -105,7 +128,8 @@ class Response:
         """
         if self._json is _UNREAD:
             try:
-                self._json = msgspec.json.decode(self.content) if self.content else None
+                content = self.content
+                self._json = _decode(content) if content else None
             except msgspec.DecodeError:
                 raise UnexpectedResponse(
                     f"the body of {self.method} {self.path} is not valid JSON",
@@ -119,3 +143,27 @@ class Response:
 
 
 _UNREAD: Any = object()
+
+# Bodies from this size up are decoded with the cyclic garbage collector paused.
+_PAUSE_GC_FROM = 1 << 20
+
+
+def _decode(content: bytes) -> Any:
+    """``msgspec.json.decode``, with the cyclic GC paused for large bodies.
+
+    Decoding a merged collection creates one dict per record, and every few hundred
+    new containers the collector walks the young ones, and now and then the whole
+    heap, which holds the records decoded so far: at 100,000 records that roughly
+    doubles the decode time (about 1.1 s against 0.55 s here). Nothing the decode
+    creates can be cyclic garbage, and the decode is one C call holding the GIL, so
+    no other thread runs while the collector is paused. Not done where there is no
+    GIL (free-threaded builds), nor when the caller already turned the GC off.
+    """
+    gil = getattr(sys, "_is_gil_enabled", None)
+    if len(content) < _PAUSE_GC_FROM or not gc.isenabled() or (gil and not gil()):
+        return msgspec.json.decode(content)
+    gc.disable()
+    try:
+        return msgspec.json.decode(content)
+    finally:
+        gc.enable()

@@ -195,7 +195,7 @@ class Application:
             data = [self.store.render(resource, r, parsed.extend) for r in matching]
             return _json(200, {"data": data})
 
-        page = self.store.list(resource, parsed)
+        page = self.store.list_encoded(resource, parsed)
         pagination = msgspec.json.encode(page.pagination).decode()
         headers = [("X-Pagination", pagination)]
         # The table marks the lists Katana answers with a bare array.
