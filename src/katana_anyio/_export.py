@@ -36,7 +36,7 @@ from typing import IO, Any, Literal, Protocol
 import anyio
 import msgspec
 
-from katana_core import ParamsInput
+from katana_core import ConfigurationError, ParamsInput
 
 from ._client import KatanaClient
 from ._paging import Page
@@ -238,11 +238,12 @@ async def _to_file(
     max_items: int | None,
     on_page: Callable[[Page], object] | None,
 ) -> tuple[int, int, int]:
-    out.parent.mkdir(parents=True, exist_ok=True)
+    out, mode = _prepare_target(out)
     fd, tmp_name = tempfile.mkstemp(
         prefix=f".{out.name}.", suffix=".part", dir=out.parent
     )
     try:
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as handle:
             writer = _writer(format, handle)
             records, pages = await _stream(
@@ -259,6 +260,34 @@ async def _to_file(
 
     columns = writer.columns if isinstance(writer, _CsvWriter) else 0
     return records, pages, columns
+
+
+def _prepare_target(out: Path) -> tuple[Path, int]:
+    """Where the export really goes, and the mode it gets; refuses non-files."""
+    # A symlink is written through: the file it points to is replaced.
+    out = out.resolve()
+    if out.exists() and not out.is_file():
+        # A device, FIFO or directory is never replaced by a regular file.
+        raise ConfigurationError(
+            f"{out} is not a regular file; export to a file path, or to - "
+            "for standard output"
+        )
+    out.parent.mkdir(parents=True, exist_ok=True)
+
+    return out, _file_mode(out)
+
+
+def _file_mode(out: Path) -> int:
+    """The mode the export gets: the replaced file's, else 0644.
+
+    ``mkstemp`` creates 0600 files, which a loader running as another user could
+    not read. (The umask is not consulted: reading it means setting it, which
+    races with other threads.)
+    """
+    try:
+        return out.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        return 0o644
 
 
 async def export_records(
