@@ -160,17 +160,20 @@ class _Blocking:
 
 
 def _iterate(portal: BlockingPortal, stream: Any) -> Iterator[Any]:
-    with portal.wrap_async_context_manager(_closing(stream)) as records:
+    """Step an async stream through the portal, one call per record.
+
+    The client's streams run nothing between steps, so no portal task is held
+    while the caller holds the iterator: an iterator left unfinished cannot keep
+    ``close()`` waiting for it.
+    """
+    try:
         while True:
             try:
-                yield portal.call(records.__anext__)
+                yield portal.call(stream.__anext__)
             except StopAsyncIteration:
                 return
-
-
-@contextlib.asynccontextmanager
-async def _closing(stream: Any) -> Any:
-    try:
-        yield stream
     finally:
-        await stream.aclose()
+        # Closed with the client already (the portal stopped): nothing is left
+        # to release, since the stream only holds records already fetched.
+        with contextlib.suppress(RuntimeError):
+            portal.call(stream.aclose)

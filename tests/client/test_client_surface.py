@@ -78,3 +78,18 @@ def test_blocking_client_pages_streams_and_raises(backend: str) -> None:
 
     assert [r["id"] for r in merged] == ids
     assert streamed == ids
+
+
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
+def test_blocking_client_closes_with_an_unfinished_iterator(backend: str) -> None:
+    """Leaving the block while a paginate() iterator is half-read does not hang."""
+    with (
+        start_blocking_portal() as portal,
+        portal.wrap_async_context_manager(KatanaEmulator(CONFIG)) as emulator,
+    ):
+        with BlockingClient(KEY, base_url=emulator.base_url, backend=backend) as client:
+            records = client.paginate("/products", params={"limit": 100})
+            first = next(records)
+        assert first["id"] == emulator.listing("products")[0]["id"]
+        # Finishing the abandoned iterator later is harmless.
+        records.close()
