@@ -102,8 +102,10 @@ class KatanaClient:
         self._token = resolve_api_key(api_key, token, self.base_url)
         self._check_scheme(allow_insecure_http)
 
-        if timeout is not None and not timeout > 0:
-            raise ConfigurationError(f"timeout must be > 0 seconds, got {timeout}")
+        if timeout is not None and not (
+            isinstance(timeout, int | float) and timeout > 0
+        ):
+            raise ConfigurationError(f"timeout must be > 0 seconds, got {timeout!r}")
         if max_pages < 1:
             raise ConfigurationError(f"max_pages must be >= 1, got {max_pages}")
         if page_concurrency < 1:
@@ -194,6 +196,10 @@ class KatanaClient:
         budget, retries and every page. ``timeout`` bounds each network step.
         """
         method = method.upper()
+        if deadline is not None and not (
+            isinstance(deadline, int | float) and deadline > 0
+        ):
+            raise InvalidRequest(f"deadline must be > 0 seconds, got {deadline!r}")
         until = None if deadline is None else anyio.current_time() + deadline
         if method == "GET" and json is _NO_BODY:
             plan = _paging.plan(

@@ -1,8 +1,8 @@
 """Where the client's key and base URL come from.
 
 Lookup order for the key: the ``api_key`` argument (or its alias ``token``), then
-the ``KATANA_API_KEY`` environment variable, then a ``.env`` file found from the
-current directory upward, then the ``~/.netrc`` entry for the base URL's host.
+the ``KATANA_API_KEY`` environment variable, then a ``.env`` file in the current
+directory, then the ``~/.netrc`` entry for the base URL's host.
 The ``.env`` file is read, never loaded into ``os.environ``: building a client must
 not change the process environment.
 """
@@ -40,8 +40,10 @@ TokenSource = str | Callable[[], str] | Callable[[], Awaitable[str]]
 
 
 def _dotenv_value(name: str) -> str | None:
-    path = dotenv.find_dotenv(usecwd=True)
-    if not path:
+    # The current directory only: a .env in some parent folder (a shared /tmp,
+    # a home directory) must not decide where the key is sent.
+    path = Path.cwd() / ".env"
+    if not path.is_file():
         return None
     value = dotenv.dotenv_values(path).get(name)
     return value or None
@@ -54,7 +56,16 @@ def _env(name: str) -> str | None:
 def resolve_base_url(base_url: str | None) -> str:
     """The argument, else ``KATANA_BASE_URL`` (env or .env), else production."""
     url = base_url or _env("KATANA_BASE_URL") or DEFAULT_BASE_URL
-    parsed = urllib.parse.urlsplit(url)
+    if not isinstance(url, str):
+        raise ConfigurationError(f"base URL must be a string, got {type(url).__name__}")
+    url = url.strip()
+    try:
+        parsed = urllib.parse.urlsplit(url)
+        parsed.port  # noqa: B018 -- validates the port, raising ValueError
+    except ValueError:
+        raise ConfigurationError(
+            "base URL is not a valid URL (check the host and port)"
+        ) from None
     # Messages show the URL without user info, query or fragment: people do paste
     # keys there, and an error message ends up in logs.
     shown = _without_secrets(parsed)

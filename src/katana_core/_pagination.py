@@ -25,7 +25,9 @@ The planner never sees bytes on the wire, only decoded bodies and header values.
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import math
+import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -80,7 +82,14 @@ def _encode_value(key: str, value: _Scalar) -> str | None:
         raise InvalidRequest(
             f"query parameter {key!r} is not a finite number: {value!r}"
         )
-    return str(value)
+    if isinstance(value, str | int | float | decimal.Decimal | uuid.UUID):
+        return str(value)
+    # A dict, set or bytes would go out as its Python repr, which Katana reads as
+    # a value that matches nothing: an empty answer, not an error.
+    raise InvalidRequest(
+        f"query parameter {key!r} cannot be sent as a query value: "
+        f"{type(value).__name__}"
+    )
 
 
 def encode_params(params: ParamsInput) -> Params:

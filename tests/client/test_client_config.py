@@ -94,3 +94,28 @@ def test_requests_per_minute_must_be_positive(rpm: int) -> None:
     """Zero or a negative requests_per_minute is a configuration error."""
     with pytest.raises(ConfigurationError, match=r"^requests_per_minute must be"):
         KatanaClient("k", requests_per_minute=rpm)
+
+
+@pytest.mark.parametrize(
+    "base_url", ["http://127.0.0.1:99999/v1", "http://127.0.0.1:abc/v1", 12345]
+)
+def test_a_malformed_base_url_is_a_configuration_error(base_url: object) -> None:
+    """A bad port or a non-string base URL is refused with a clear typed error."""
+    with pytest.raises(ConfigurationError, match=r"^base URL "):
+        KatanaClient("k", base_url=base_url)  # type: ignore[arg-type]
+
+
+def test_a_timeout_that_is_not_a_number_is_refused() -> None:
+    """timeout="30" is a configuration error, not a TypeError deep inside."""
+    with pytest.raises(ConfigurationError, match=r"^timeout must be > 0 seconds"):
+        KatanaClient("k", timeout="30")  # type: ignore[arg-type]
+
+
+def test_dotenv_in_a_parent_folder_is_ignored(isolated_home: Path) -> None:
+    """Only a .env in the current directory is read, not one in a parent."""
+    Path(".env").write_text("KATANA_API_KEY=from-parent\n")
+    child = Path("child")
+    child.mkdir()
+    os.chdir(child)
+    with pytest.raises(ConfigurationError, match=r"^no Katana API key"):
+        KatanaClient()

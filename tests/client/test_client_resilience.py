@@ -292,3 +292,13 @@ async def test_a_blip_on_every_fanned_out_page_does_not_abort_the_walk() -> None
 
     assert len(response.json()["data"]) == 600
     assert sum(1 for e in emulator.journal if e.status == 503) == 5
+
+
+@pytest.mark.parametrize("deadline", [float("nan"), -1.0, 0])
+async def test_a_deadline_that_is_not_positive_is_refused(deadline: float) -> None:
+    """A NaN, negative or zero deadline raises InvalidRequest before sending."""
+    async with _setup() as (emulator, client):
+        with pytest.raises(InvalidRequest, match=r"^deadline must be > 0 seconds"):
+            await client.get("/products", deadline=deadline)
+
+    assert emulator.journal == []

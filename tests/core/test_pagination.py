@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import decimal
+import uuid
 
 import pytest
 from hypothesis import given
@@ -275,3 +277,25 @@ def test_pages_gained_during_the_walk_are_fetched_too() -> None:
 
     capped = PagePlan.from_query(None, page_size=100, max_items=250)
     assert capped.after_known(3, 9) == Done()
+
+
+@pytest.mark.parametrize(
+    ("value", "kind"),
+    [({"a": 1}, "dict"), ({1, 2}, "set"), (b"abc", "bytes"), ([[1, 2]], "list")],
+)
+def test_values_with_no_query_form_are_refused(value: object, kind: str) -> None:
+    """A dict, set, bytes or nested list raises instead of going out as its repr."""
+    with pytest.raises(
+        InvalidRequest,
+        match=rf"^query parameter 'name' cannot be sent as a query value: {kind}$",
+    ):
+        encode_params({"name": value})  # type: ignore[dict-item]
+
+
+def test_decimals_and_uuids_are_sent_as_text() -> None:
+    """Decimal and UUID values go out as their usual text."""
+    key = uuid.UUID(int=1)
+    assert encode_params({"a": decimal.Decimal("1.50"), "b": key}) == (
+        ("a", "1.50"),
+        ("b", str(key)),
+    )
