@@ -91,3 +91,9 @@ def test_pairs_keep_order_and_repeats() -> None:
     ]
     with pytest.raises(click.BadParameter, match=r"expected KEY=VALUE"):
         parse_pairs(["=1"], "--filter")
+
+
+def test_a_duration_beyond_the_calendar_is_a_usage_error() -> None:
+    """--since 99999999d is reported as a bad value, not an OverflowError."""
+    with pytest.raises(click.BadParameter, match=r"reaches back before year 1"):
+        parse_since("99999999d")

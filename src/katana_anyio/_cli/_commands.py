@@ -159,6 +159,10 @@ def _sizes(values: tuple[str, ...]) -> dict[str, int]:
             raise click.BadParameter(
                 f"{value!r} is not a number of records", param_hint="--size"
             ) from None
+        if sizes[key] < 0:
+            raise click.BadParameter(
+                f"{key}={value}: a size cannot be negative", param_hint="--size"
+            )
     return sizes
 
 

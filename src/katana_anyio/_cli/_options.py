@@ -94,7 +94,12 @@ def parse_since(text: str, now: dt.datetime | None = None) -> dt.datetime:
     now = now or dt.datetime.now(dt.UTC)
     match = _DURATION.match(text.strip().lower())
     if match:
-        return now - dt.timedelta(seconds=int(match[1]) * _UNIT_S[match[2]])
+        try:
+            return now - dt.timedelta(seconds=int(match[1]) * _UNIT_S[match[2]])
+        except OverflowError:
+            raise click.BadParameter(
+                f"{text!r} reaches back before year 1", param_hint="--since"
+            ) from None
 
     try:
         stamp = dt.datetime.fromisoformat(text.strip())
