@@ -20,7 +20,7 @@ from katana_core.models import (
 )
 
 from ._api import Resource
-from ._search import rank
+from ._search import checked_query, rank
 
 __all__ = [
     "Materials",
@@ -57,7 +57,7 @@ class _Searchable(Resource[R, W]):
         here: exact, then prefix, then all words contained, then close
         spellings. A blank query returns an empty list without a request.
         """
-        if not query.strip() or limit == 0:
+        if not checked_query(query).strip() or limit == 0:
             return rank([], query, self._texts, _record_id, limit=limit)
 
         # TODO: every search fetches the whole collection again (one request per

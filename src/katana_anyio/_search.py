@@ -110,6 +110,13 @@ def _best(
     return best
 
 
+def checked_query(query: object) -> str:
+    """The search text, or :class:`InvalidRequest` when it is not text."""
+    if not isinstance(query, str):
+        raise InvalidRequest(f"a search query is text, got {type(query).__name__}")
+    return query
+
+
 def rank(
     records: Iterable[T],
     query: str,
@@ -119,6 +126,7 @@ def rank(
     limit: int = 50,
 ) -> list[T]:
     """The records matching ``query``, best first, at most ``limit`` of them."""
+    query = checked_query(query)
     if limit < 0:
         raise InvalidRequest(f"limit must be >= 0, got {limit}")
     if not normalize(query) or limit == 0:

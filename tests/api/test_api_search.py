@@ -168,3 +168,9 @@ async def test_materials_and_services_search(
     assert (await client.materials.search(material["name"]))[0].id == material["id"]
     found = await client.services.search(service["variants"][0]["sku"])
     assert found[0].id == service["id"]
+
+
+def test_a_query_that_is_not_text_is_refused() -> None:
+    """search(None) raises InvalidRequest rather than an AttributeError."""
+    with pytest.raises(InvalidRequest, match=r"^a search query is text, got NoneType$"):
+        rank([], None, lambda r: [], lambda r: None)  # type: ignore[arg-type]
