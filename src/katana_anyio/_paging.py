@@ -352,6 +352,11 @@ class PageStream:
     window of pages is fetched by a task group that opens and closes inside one
     ``__anext__`` call, so between calls no fetch runs and only the window's pages
     are held. ``aclose()`` drops them.
+
+    TODO: a slow page holds back the whole next window, and nothing is fetched
+    while the consumer works on a page. A stream that owns a task group for its
+    lifetime (entered with ``async with``) could fetch ahead continuously; the
+    plain ``async for`` form cannot own one safely.
     """
 
     def __init__(

@@ -76,7 +76,13 @@ __all__ = [
 
 
 class BudgetConfig(msgspec.Struct, frozen=True):
-    """Assumed limit and window; Katana's default quota is 60 requests per 60 s."""
+    """Assumed limit and window; Katana's default quota is 60 requests per 60 s.
+
+    TODO: the server's ``Limit`` replaces ``limit``, but ``window_s`` is never
+    learnt from it: against a server whose window is not this one (an emulator
+    run with a 1 s window, say) the budget keeps to the configured window and
+    crawls. Reset values of a fresh window would tell the length.
+    """
 
     limit: int = 60
     window_s: float = 60.0
