@@ -100,9 +100,14 @@ def is_loopback_host(host: str) -> bool:
     if host == "localhost":
         return True
     try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
+        address = ipaddress.ip_address(host.strip("[]"))
     except ValueError:
         return False
+    # IPv4-mapped IPv6 (::ffff:127.0.0.1) counts as loopback from Python 3.13 on
+    # and not before; refused on every version, so the rule does not depend on it.
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        return False
+    return address.is_loopback
 
 
 def _netrc_password(host: str) -> str | None:
