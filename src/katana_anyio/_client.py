@@ -360,7 +360,7 @@ class KatanaClient:
             now = anyio.current_time()
             if isinstance(outcome, BaseException):
                 await _settle(self.budget.release(sent_at))
-                failure, exc = _split_failure(outcome)
+                failure, exc = classify_failure(outcome), outcome
                 decision = decide_retry(
                     self.retry,
                     method=method,
@@ -594,10 +594,6 @@ def _debug(log: Any) -> bool:
 
 def _timeouts(seconds: float | None) -> dict[str, float | None]:
     return {"connect": seconds, "read": seconds, "write": seconds, "pool": seconds}
-
-
-def _split_failure(outcome: BaseException) -> tuple[Failure, BaseException]:
-    return classify_failure(outcome), outcome
 
 
 def _transport_error(

@@ -144,15 +144,6 @@ class RateLimitInfo(msgspec.Struct, frozen=True):
     reset_after_s: float | None = None
     retry_after_s: float | None = None
 
-    @property
-    def is_empty(self) -> bool:
-        return (
-            self.limit is None
-            and self.remaining is None
-            and self.reset_after_s is None
-            and self.retry_after_s is None
-        )
-
 
 def parse_rate_limit(headers: Mapping[str, str], now_wall_s: float) -> RateLimitInfo:
     """Read the ``X-Ratelimit-*`` trio and ``Retry-After`` from response headers."""

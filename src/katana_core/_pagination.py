@@ -302,25 +302,6 @@ class PagePlan(msgspec.Struct, frozen=True):
             del merged[self.max_items :]
         return merged
 
-    def merge_bodies(self, bodies: Sequence[object]) -> object:
-        """Combine decoded page bodies into one body of the first page's shape.
-
-        A bare list stays a bare list; ``{"data": [...]}`` keeps the first page's
-        other keys with ``data`` replaced by the merged records; anything else (a
-        single object) is returned untouched. Later pages are expected to be list
-        bodies (check them with :func:`extract_records`); one that is not adds no
-        records.
-        """
-        first = bodies[0]
-        if extract_records(first) is None:
-            return first
-
-        merged = self.merge([extract_records(body) or [] for body in bodies])
-        if isinstance(first, list):
-            return merged
-        assert isinstance(first, dict)
-        return {**first, "data": merged}
-
 
 def _parse_limit(text: str | None) -> int | None:
     if text is None:

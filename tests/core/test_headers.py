@@ -112,15 +112,6 @@ def test_rate_limit_headers(headers: dict[str, str], expected: RateLimitInfo) ->
     assert parse_rate_limit(headers, WALL) == expected
 
 
-def test_rate_limit_info_is_empty() -> None:
-    """is_empty is true only when no header said anything."""
-    assert RateLimitInfo().is_empty
-    assert not RateLimitInfo(limit=1).is_empty
-    assert not RateLimitInfo(remaining=0).is_empty
-    assert not RateLimitInfo(reset_after_s=0.0).is_empty
-    assert not RateLimitInfo(retry_after_s=0.0).is_empty
-
-
 def test_header_lookup_is_case_insensitive() -> None:
     """Header names match in any case, exact spelling first."""
     headers = {"X-Ratelimit-Limit": "1", "x-pagination": "{}"}

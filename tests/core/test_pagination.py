@@ -214,19 +214,6 @@ def test_extract_records_shapes() -> None:
     assert extract_records("x") is None
 
 
-def test_merge_bodies_keeps_the_first_page_shape() -> None:
-    """Bare lists stay bare, data bodies keep their keys, single objects pass."""
-    plan = PagePlan.from_query(None, max_items=3)
-
-    assert plan.merge_bodies([[1, 2], [3, 4]]) == [1, 2, 3]
-    assert plan.merge_bodies([{"data": [1], "x": 1}, {"data": [2]}, "junk"]) == {
-        "data": [1, 2],
-        "x": 1,
-    }
-    single = {"id": 5}
-    assert plan.merge_bodies([single]) is single
-
-
 @given(
     total=st.integers(0, 400),
     size=st.integers(1, 250),
