@@ -1,10 +1,11 @@
 """What every client driver measures about itself, and how it reports it.
 
 Imported by ``our_client.py`` (project venv) and ``ref_client.py`` (the reference's
-venv), so it uses the standard library only. A driver calls :func:`measured` around
+venv), so it uses the standard library only. A driver awaits :func:`measured` around
 the work: wall time, user plus system CPU and the peak resident set are taken in the
-client's own process, with the interpreter start and the imports left out of the
-time and CPU figures (they are in the peak, which the kernel keeps per process).
+client's own process, with the interpreter start, the imports and the start of the
+event loop left out of the time and CPU figures (they are in the peak, which the
+kernel keeps per process).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import resource
 import sys
 import time
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 
@@ -28,13 +29,18 @@ def _rss_kib(field: str) -> int:
     return 0
 
 
-def measured(work: Callable[[], Any]) -> dict[str, Any]:
-    """Run ``work()`` and return its result's fields plus the process's figures."""
+async def measured(work: Callable[[], Awaitable[Any]]) -> dict[str, Any]:
+    """Await ``work()`` and return its result's fields plus the process's figures.
+
+    Called inside the driver's running event loop, so that starting the loop (and
+    the backend modules it imports on first use) is left out for both clients
+    alike; what is timed is the client's work, from construction to close.
+    """
     baseline_kib = _rss_kib("VmRSS")
     before = resource.getrusage(resource.RUSAGE_SELF)
     started_at = time.time()
     started = time.perf_counter()
-    result = work()
+    result = await work()
     wall_s = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_SELF)
 

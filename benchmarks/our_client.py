@@ -67,7 +67,7 @@ def main() -> None:
     parser.add_argument("--budget-limit", type=int, default=0)
     parser.add_argument("--budget-window", type=float, default=60.0)
     args = parser.parse_args()
-    report(measured(lambda: anyio.run(_run, args, backend=args.backend)))
+    report(anyio.run(measured, lambda: _run(args), backend=args.backend))
 
 
 if __name__ == "__main__":

@@ -34,10 +34,13 @@ the key or the server's limit is not what we assumed:
   another process used the key. A probe that is never answered (the driver lost
   it) stops blocking after ``probe_timeout_s``.
 * ``Limit`` replaces the assumed limit when it differs.
-* the probe's answer alone does not open the window: one more request goes out
-  by itself first. Two clients that start a window together each get an honest
-  count for their probe, but only the second answer shows the other's spending
-  (see the next rule). A client alone pays one round trip per window for this.
+* the probe's answer alone does not open the window: until a second answer
+  confirms the count, at most a quarter of it (one request at least) is in
+  flight. Two clients that start a window together each get an honest count for
+  their probe, but only a later answer shows the other's spending (see the next
+  rule); spending a quarter each, even four such clients stay within the count.
+  With a small count (under 8) this is one request alone, a round trip per
+  window; with a large one (Katana's 60) the first requests go out together.
 * when the server has counted more requests in its window than we sent in the
   last window (or refused one with 429), someone else is using the key: another
   process, or another client in this one. For the next window the budget is
@@ -219,7 +222,11 @@ def _blockers(
         if give_up_at > now:
             blockers.append((give_up_at, "waiting for the server's count"))
 
-    paced = state.answers < 2 or now < state.shared_until
+    paced = now < state.shared_until
+    if state.answers < 2 and state.remaining is not None:
+        # Unconfirmed count: a share of it small enough that several clients who
+        # each believe themselves alone cannot spend it twice over.
+        paced = paced or len(state.inflight) >= max(1, state.remaining // 4)
     if state.remaining is not None and state.inflight and paced:
         # One at a time: reopens with the answer; the timeout covers a lost one.
         # (``_expire`` already forgot requests older than the timeout, so this is

@@ -40,7 +40,7 @@ def test_first_request_probes_and_the_rest_wait_for_its_count() -> None:
 
 
 def test_remaining_opens_the_budget_after_one_confirming_answer() -> None:
-    """After the probe one request goes alone; its answer opens the rest at once."""
+    """With a small count, one request goes alone; its answer opens the rest."""
     state = _send(BudgetState.initial(CONFIG), 0.0)
     state = observe(
         CONFIG, state, RateLimitInfo(remaining=2), status=200, sent_at=0.0, now=0.2
@@ -57,6 +57,40 @@ def test_remaining_opens_the_budget_after_one_confirming_answer() -> None:
     assert state.remaining == 0
     _, decision = acquire(CONFIG, state, 0.35)
     assert decision == WaitUntil(deadline=10.2, reason="local window full")
+
+
+def test_a_large_unconfirmed_count_lets_a_quarter_go_at_once() -> None:
+    """Before a second answer, at most a quarter of the count is in flight."""
+    config = BudgetConfig(limit=100, window_s=60.0)
+    state = _send_with(config, BudgetState.initial(config), 0.0)
+    state = observe(
+        config, state, RateLimitInfo(remaining=99), status=200, sent_at=0.0, now=0.1
+    )
+    sent = 0
+    while isinstance(acquire(config, state, 0.1)[1], SendNow):
+        state = _send_with(config, state, 0.1)
+        sent += 1
+
+    assert 1 < sent <= 99 // 4
+    assert acquire(config, state, 0.1)[1] == WaitUntil(
+        deadline=10.1, reason="pacing: waiting for an answer"
+    )
+    # One answer confirms the count: the rest of the estimate opens.
+    state = observe(
+        config,
+        state,
+        RateLimitInfo(remaining=98),
+        status=200,
+        sent_at=0.1,
+        now=0.2,
+    )
+    assert isinstance(acquire(config, state, 0.2)[1], SendNow)
+
+
+def _send_with(config: BudgetConfig, state: BudgetState, now: float) -> BudgetState:
+    state, decision = acquire(config, state, now)
+    assert decision == SendNow(sent_at=now)
+    return state
 
 
 def test_local_window_counts_the_latency_margin() -> None:
@@ -462,9 +496,31 @@ def test_does_not_idle_while_budget_is_left(
         or (
             after.remaining is not None
             and bool(after.inflight)
-            and (after.answers < 2 or now < after.shared_until)
+            and (
+                now < after.shared_until
+                or (
+                    after.answers < 2
+                    and len(after.inflight) >= max(1, after.remaining // 4)
+                )
+            )
         )
     )
+
+
+@given(_configs, _events())
+def test_unconfirmed_counts_are_spent_a_quarter_at_a_time(
+    config: BudgetConfig, events: list[tuple[str, object]]
+) -> None:
+    """Until two answers agree, in flight stays within a quarter of the count."""
+    state, now, _ = _replay(config, events)
+    after, decision = acquire(config, state, now)
+    if not isinstance(decision, SendNow) or after.remaining is None:
+        return
+    if after.answers >= 2 or now < after.shared_until:
+        return
+
+    told = after.remaining + 1  # the estimate this send was taken from
+    assert len(after.inflight) <= max(1, told // 4)
 
 
 def test_answers_without_a_count_stop_the_probing() -> None:
