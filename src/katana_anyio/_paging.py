@@ -82,14 +82,13 @@ class _Seen:
             return records
         items = decoded if isinstance(decoded, list) else decoded.data
         kept = []
+        seen = self.ids.seen_before
+        # Both lists come from one body, so they have the same length.
         for record, item in zip(records, items, strict=True):
-            key = None if item is None else item.id
-            if key is not None:
-                if key in self.ids:
-                    self.dropped += 1
-                    continue
-                self.ids.add(key)
-            kept.append(record)
+            if item is not None and item.id is not None and seen(item.id):
+                self.dropped += 1
+            else:
+                kept.append(record)
         return kept
 
 
@@ -110,17 +109,21 @@ class _IdSet:
         self._masks: dict[int, int] = {}
         self._others: set[int | str] = set()
 
-    def __contains__(self, key: int | str) -> bool:
+    def seen_before(self, key: int | str) -> bool:
+        """Whether ``key`` was added already; adds it if not (one lookup, not two)."""
         if type(key) is int:
-            return bool(self._masks.get(key >> 6, 0) >> (key & 63) & 1)
-        return key in self._others
-
-    def add(self, key: int | str) -> None:
-        if type(key) is int:
+            masks = self._masks
             slot = key >> 6
-            self._masks[slot] = self._masks.get(slot, 0) | 1 << (key & 63)
-        else:
-            self._others.add(key)
+            bit = 1 << (key & 63)
+            mask = masks.get(slot, 0)
+            if mask & bit:
+                return True
+            masks[slot] = mask | bit
+            return False
+        if key in self._others:
+            return True
+        self._others.add(key)
+        return False
 
 
 class Page(msgspec.Struct, frozen=True):

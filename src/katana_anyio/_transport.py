@@ -12,11 +12,14 @@ import httpcore
 
 from katana_core import ConfigurationError, Failure
 
-__all__ = ["ProxyChoice", "build_pool", "classify_failure", "ssl_context"]
+from ._pool import OriginPool
+
+__all__ = ["Pool", "ProxyChoice", "build_pool", "classify_failure", "ssl_context"]
 
 Verify = bool | str | os.PathLike[str] | ssl.SSLContext
 Cert = str | tuple[str, str] | tuple[str, str, str] | None
 ProxyChoice = str | None
+Pool = OriginPool | httpcore.AsyncConnectionPool | httpcore.AsyncHTTPProxy
 
 
 def ssl_context(verify: Verify, cert: Cert, log: logging.Logger) -> ssl.SSLContext:
@@ -72,8 +75,12 @@ def build_pool(
     max_connections: int,
     proxy: ProxyChoice,
     trust_env: bool,
-) -> httpcore.AsyncConnectionPool:
-    """The pool every attempt goes through; httpcore's own retries are off."""
+) -> Pool:
+    """The pool every attempt goes through; httpcore's own retries are off.
+
+    Plain HTTP/1.1 goes through :class:`OriginPool`; a proxy or HTTP/2 through
+    httpcore's pools, which handle tunnels and multiplexing.
+    """
     if http2:
         try:
             import h2  # type: ignore[import-not-found]  # noqa: F401
@@ -95,12 +102,15 @@ def build_pool(
             max_connections=max_connections,
         )
 
-    return httpcore.AsyncConnectionPool(
-        ssl_context=context,
-        http2=http2,
-        max_connections=max_connections,
-        retries=0,
-    )
+    if http2:
+        return httpcore.AsyncConnectionPool(
+            ssl_context=context,
+            http2=True,
+            max_connections=max_connections,
+            retries=0,
+        )
+
+    return OriginPool(ssl_context=context, max_connections=max_connections)
 
 
 def _split_proxy_auth(proxy: str) -> tuple[str, tuple[str, str] | None]:

@@ -1,0 +1,173 @@
+"""A small pool of HTTP/1.1 connections to the one origin a client talks to.
+
+httpcore's ``AsyncConnectionPool`` serves many origins and HTTP/2, and to do so it
+re-examines every connection several times for each request, with a socket
+readability check each time. With ten pages in flight that bookkeeping took more
+of the client's CPU than reading the pages. A client talks to a single origin over
+HTTP/1.1, so this pool keeps its idle connections on a stack and examines only the
+one it takes. The connections themselves are httpcore's: connecting, TLS, h11 and
+the timeouts are unchanged. Proxies and HTTP/2 still go through httpcore's pools.
+"""
+
+from __future__ import annotations
+
+import ssl
+from types import TracebackType
+from typing import Any
+
+import anyio
+import httpcore
+
+__all__ = ["OriginPool"]
+
+_DEFAULT_PORTS = {b"http": 80, b"https": 443}
+
+
+class OriginPool:
+    """At most ``max_connections`` exchanges at once; idle connections are reused.
+
+    An exchange reads the whole body and gives the connection back before it
+    returns, so a connection is never held by a caller. A connection that failed,
+    was cancelled, or that the server closed is dropped, never reused.
+    """
+
+    def __init__(
+        self,
+        *,
+        ssl_context: ssl.SSLContext | None,
+        max_connections: int,
+        network_backend: httpcore.AsyncNetworkBackend | None = None,
+    ) -> None:
+        self._ssl_context = ssl_context
+        self._network_backend = network_backend
+        self._slots = anyio.Semaphore(max_connections)
+        self._idle: list[httpcore.AsyncHTTPConnection] = []
+        self._live: list[httpcore.AsyncHTTPConnection] = []
+        self._closed = False
+
+    @property
+    def connections(self) -> list[httpcore.AsyncHTTPConnection]:
+        """Every open connection, busy or idle (for inspection)."""
+        return list(self._live)
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: list[tuple[bytes, bytes]],
+        content: bytes | None = None,
+        extensions: dict[str, Any] | None = None,
+    ) -> httpcore.Response:
+        """Send one request (``Host`` and ``Content-Length`` added) and read it all."""
+        parsed = httpcore.URL(url)
+        host = _host_header(parsed)
+        framing = [(b"Host", host), *headers]
+        if content is not None:
+            framing.append((b"Content-Length", b"%d" % len(content)))
+        request = httpcore.Request(
+            method, parsed, headers=framing, content=content, extensions=extensions
+        )
+        return await self.handle_async_request(request)
+
+    async def handle_async_request(
+        self, request: httpcore.Request
+    ) -> httpcore.Response:
+        """One exchange, its body read in full."""
+        if self._closed:
+            raise RuntimeError("the connection pool is closed")
+        timeouts = request.extensions.get("timeout", {})
+        with anyio.move_on_after(timeouts.get("pool")) as waiting:
+            await self._slots.acquire()
+        if waiting.cancelled_caught:
+            raise httpcore.PoolTimeout("no free connection within the timeout")
+
+        try:
+            connection = await self._take(request.url.origin)
+            try:
+                response = await connection.handle_async_request(request)
+                try:
+                    body = await response.aread()
+                finally:
+                    await response.aclose()
+            except BaseException:
+                with anyio.CancelScope(shield=True):
+                    await self._drop(connection)
+                raise
+            await self._give_back(connection)
+        finally:
+            self._slots.release()
+
+        # The connection is back in the pool; the caller gets the body as bytes.
+        result = httpcore.Response(
+            response.status,
+            headers=response.headers,
+            content=body,
+            extensions=response.extensions,
+        )
+        await result.aread()  # takes the bytes as they are; nothing is awaited
+        return result
+
+    async def _take(self, origin: httpcore.Origin) -> httpcore.AsyncHTTPConnection:
+        while self._idle:
+            connection = self._idle.pop()
+            # The server may have closed it while it sat idle: one readability
+            # check, for this connection only.
+            usable = connection.can_handle_request(origin) and not (
+                connection.has_expired() or not connection.is_available()
+            )
+            if usable:
+                return connection
+            await self._drop(connection)
+
+        connection = httpcore.AsyncHTTPConnection(
+            origin=origin,
+            ssl_context=self._ssl_context,
+            http1=True,
+            http2=False,
+            retries=0,
+            network_backend=self._network_backend,
+        )
+        self._live.append(connection)
+        return connection
+
+    async def _give_back(self, connection: httpcore.AsyncHTTPConnection) -> None:
+        if self._closed or not connection.is_available():
+            # ``Connection: close``, an upgrade, or a pool closed meanwhile.
+            await self._drop(connection)
+        else:
+            self._idle.append(connection)
+
+    async def _drop(self, connection: httpcore.AsyncHTTPConnection) -> None:
+        if connection in self._live:
+            self._live.remove(connection)
+        await connection.aclose()
+
+    async def aclose(self) -> None:
+        """Close every connection; requests after this raise ``RuntimeError``."""
+        self._closed = True
+        live, self._live, self._idle = self._live, [], []
+        with anyio.CancelScope(shield=True):
+            for connection in live:
+                await connection.aclose()
+
+    async def __aenter__(self) -> OriginPool:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+
+def _host_header(url: httpcore.URL) -> bytes:
+    host = url.host
+    if b":" in host:
+        # An IPv6 literal is bracketed, as in the URL.
+        host = b"[" + host + b"]"
+    if url.port is not None and url.port != _DEFAULT_PORTS.get(url.scheme):
+        host += b":%d" % url.port
+    return host

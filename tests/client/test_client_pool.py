@@ -1,0 +1,168 @@
+"""The client's own connection pool: reuse, limits, and connections gone bad."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import anyio
+import httpcore
+import pytest
+from anyio.abc import SocketStream
+
+from katana_anyio import KatanaClient, RetryConfig
+from katana_anyio._pool import OriginPool
+from katana_anyio.emulator import EmulatorConfig, KatanaEmulator
+
+pytestmark = pytest.mark.anyio
+
+KEY = "pool-key"
+NO_RETRIES = RetryConfig(max_retries=0)
+
+
+def _config(**overrides: object) -> EmulatorConfig:
+    settings: dict[str, object] = {
+        "seed": 5,
+        "sizes": {"products": 30, "variants": 5, "materials": 5, "services": 5},
+        "api_keys": (KEY,),
+        "rate_limit": None,
+    }
+    settings.update(overrides)
+    return EmulatorConfig(**settings)  # type: ignore[arg-type]
+
+
+def _client(base_url: str, **options: object) -> KatanaClient:
+    return KatanaClient(
+        KEY,
+        base_url=base_url,
+        requests_per_minute=None,
+        retry=NO_RETRIES,
+        **options,  # type: ignore[arg-type]
+    )
+
+
+@asynccontextmanager
+async def _running(
+    config: EmulatorConfig, **options: object
+) -> AsyncIterator[tuple[KatanaEmulator, KatanaClient]]:
+    async with (
+        KatanaEmulator(config) as emulator,
+        _client(emulator.base_url, **options) as client,
+    ):
+        yield emulator, client
+
+
+async def test_requests_one_after_another_share_one_connection() -> None:
+    async with _running(_config()) as (emulator, client):
+        for _ in range(5):
+            await client.get("/products", params={"limit": 50})
+
+    assert emulator.stats.connections == 1
+
+
+async def test_concurrent_requests_stay_within_max_connections() -> None:
+    async with _running(_config(latency_s=0.05), max_connections=3) as (
+        emulator,
+        client,
+    ):
+        statuses: list[int] = []
+
+        async def one() -> None:
+            response = await client.get("/products", params={"limit": 50})
+            statuses.append(response.status_code)
+
+        async with anyio.create_task_group() as tasks:
+            for _ in range(12):
+                tasks.start_soon(one)
+
+    assert statuses == [200] * 12
+    assert emulator.stats.connections == 3
+
+
+async def test_a_cancelled_request_leaves_a_pool_that_works() -> None:
+    """The connection a cancelled exchange held is closed, not handed out again."""
+    async with _running(_config(latency_s=0.3)) as (emulator, client):
+        with anyio.move_on_after(0.05):
+            await client.get("/products", params={"limit": 50})
+        assert client._pool.connections == []
+
+        response = await client.get("/products", params={"limit": 50})
+
+    assert response.status_code == 200
+    assert emulator.stats.connections == 2
+
+
+@asynccontextmanager
+async def _closing_server() -> AsyncIterator[tuple[str, list[int]]]:
+    """Answers one request per connection, then closes it without saying so."""
+    accepted: list[int] = []
+    body = b'{"id": 1}'
+    answer = (
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+        b"Content-Length: %d\r\n\r\n%b" % (len(body), body)
+    )
+
+    async def serve(stream: SocketStream) -> None:
+        accepted.append(1)
+        async with stream:
+            request = b""
+            while b"\r\n\r\n" not in request:
+                request += await stream.receive()
+            await stream.send(answer)
+
+    listener = await anyio.create_tcp_listener(local_host="127.0.0.1", local_port=0)
+    port = listener.extra(anyio.abc.SocketAttribute.local_port)  # noqa: S610
+    async with listener, anyio.create_task_group() as tasks:
+        tasks.start_soon(listener.serve, serve)
+        yield f"http://127.0.0.1:{port}", accepted
+        tasks.cancel_scope.cancel()
+
+
+async def test_a_connection_the_server_closed_while_idle_is_not_reused() -> None:
+    """The idle connection is checked before use: no failed attempt, no retry."""
+    async with _closing_server() as (base_url, accepted), _client(base_url) as client:
+        first = await client.get("/products/1")
+        await anyio.sleep(0.05)  # the server's close reaches the client
+        second = await client.get("/products/1")
+
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert client.stats.retries == 0
+    assert len(accepted) == 2
+
+
+async def test_waiting_for_a_connection_past_the_pool_timeout_fails() -> None:
+    async with (
+        KatanaEmulator(_config()) as emulator,
+        OriginPool(ssl_context=None, max_connections=1) as pool,
+    ):
+        await pool._slots.acquire()  # the one connection is busy
+        with pytest.raises(httpcore.PoolTimeout):
+            await pool.request(
+                "GET",
+                f"{emulator.base_url}/products",
+                headers=[],
+                extensions={"timeout": {"pool": 0.05}},
+            )
+
+
+async def test_a_closed_pool_refuses_requests() -> None:
+    pool = OriginPool(ssl_context=None, max_connections=1)
+    await pool.aclose()
+    with pytest.raises(RuntimeError, match="closed"):
+        await pool.request("GET", "http://127.0.0.1:9/", headers=[])
+
+
+async def test_ipv6_hosts_are_bracketed_in_the_host_header() -> None:
+    try:
+        emulator = KatanaEmulator(_config(host="::1"))
+        await emulator.__aenter__()
+    except OSError:
+        pytest.skip("this machine has no IPv6 loopback")
+    try:
+        async with _client(emulator.base_url) as client:
+            await client.get("/products", params={"limit": 1})
+        port = emulator.port
+    finally:
+        await emulator.__aexit__(None, None, None)
+
+    assert dict(emulator.journal[0].headers)["host"] == f"[::1]:{port}"
