@@ -64,6 +64,10 @@ _NO_BODY: Any = object()
 
 Hook = Callable[..., Any]
 
+# Katana's quota, and the retries a call makes before it gives up.
+_DEFAULT_PER_MINUTE = 60
+_DEFAULT_MAX_RETRIES = 5
+
 
 class KatanaClient:
     """An async client for the Katana MRP API.
@@ -80,9 +84,9 @@ class KatanaClient:
         token: TokenSource | None = None,
         base_url: str | None = None,
         timeout: float = 30.0,
-        max_retries: int = 5,
+        max_retries: int = _DEFAULT_MAX_RETRIES,
         max_pages: int = 100,
-        requests_per_minute: int | None = 60,
+        requests_per_minute: int | None = _DEFAULT_PER_MINUTE,
         rate_budget: Budget | BudgetConfig | None = None,
         page_concurrency: int = 10,
         logger: Any = None,
@@ -115,7 +119,16 @@ class KatanaClient:
         self.timeout = timeout
         self.max_pages = max_pages
         self.page_concurrency = page_concurrency
+        if retry is not None and max_retries != _DEFAULT_MAX_RETRIES:
+            raise ConfigurationError(
+                "pass max_retries or retry=RetryConfig(max_retries=...), not both"
+            )
         self.retry = retry or RetryConfig(max_retries=max_retries)
+        if rate_budget is not None and requests_per_minute != _DEFAULT_PER_MINUTE:
+            raise ConfigurationError(
+                "pass requests_per_minute or rate_budget, not both "
+                "(rate_budget=BudgetConfig(limit, window_s) sets both numbers)"
+            )
         self.budget: Budget = _make_budget(requests_per_minute, rate_budget)
         self._retry_budget = RetryBudget()
         self._on_request = on_request
@@ -426,7 +439,9 @@ class KatanaClient:
         if decision is not None:
             self._log.warning("retry.gave_up %s (%s)", error, decision.reason)
         elif 400 <= response.status_code < 500:
-            self._log.error("request.failed %s", error)
+            # The caller gets the typed error; a 404 from an existence check is
+            # no error of the program's, so the log line stays below WARNING.
+            self._log.info("request.refused %s", error)
         raise error
 
     async def _attempt(

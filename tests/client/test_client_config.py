@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from katana_anyio import ConfigurationError, KatanaClient
+from katana_anyio import BudgetConfig, ConfigurationError, KatanaClient, RetryConfig
 
 
 @pytest.fixture(autouse=True)
@@ -94,6 +94,29 @@ def test_requests_per_minute_must_be_positive(rpm: int) -> None:
     """Zero or a negative requests_per_minute is a configuration error."""
     with pytest.raises(ConfigurationError, match=r"^requests_per_minute must be"):
         KatanaClient("k", requests_per_minute=rpm)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"max_retries": 2, "retry": RetryConfig()}, "max_retries or retry="),
+        ({"requests_per_minute": 30, "rate_budget": BudgetConfig()}, "rate_budget"),
+        ({"requests_per_minute": None, "rate_budget": BudgetConfig()}, "rate_budget"),
+    ],
+)
+def test_two_options_for_one_setting_are_refused(
+    options: dict[str, object], message: str
+) -> None:
+    """Passing both spellings of a setting is an error, not one silently ignored."""
+    with pytest.raises(ConfigurationError, match=message):
+        KatanaClient("k", **options)  # type: ignore[arg-type]
+
+
+def test_either_spelling_alone_is_taken() -> None:
+    assert KatanaClient("k", max_retries=2).retry.max_retries == 2
+    assert KatanaClient("k", retry=RetryConfig(max_retries=7)).retry.max_retries == 7
+    budget = KatanaClient("k", rate_budget=BudgetConfig(limit=9, window_s=1.0)).budget
+    assert budget.config.limit == 9
 
 
 @pytest.mark.parametrize(

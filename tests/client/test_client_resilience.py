@@ -15,6 +15,7 @@ from katana_anyio import (
     InvalidRequest,
     KatanaClient,
     KatanaError,
+    NotFoundError,
     RateLimitError,
     RetryConfig,
     ServerError,
@@ -180,6 +181,21 @@ async def test_max_pages_truncation_is_logged(caplog: pytest.LogCaptureFixture) 
     assert len(response.json()["data"]) == 200
     assert response.truncated_pages == 4
     assert any("pagination.truncated" in r.getMessage() for r in caplog.records)
+
+
+async def test_a_404_is_raised_not_logged_as_a_problem(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """An existence check that meets a 404 gets NotFoundError and a quiet log."""
+    async with _setup() as (_emulator, client):
+        with (
+            caplog.at_level(logging.DEBUG, logger="katana_anyio"),
+            pytest.raises(NotFoundError),
+        ):
+            await client.get("/products/999999999")
+
+    assert [r for r in caplog.records if "request.refused" in r.getMessage()]
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
 
 
 async def test_canary_key_never_reaches_logs_or_errors(
