@@ -2,7 +2,7 @@
 
 Theory of operation
 -------------------
-This is :mod:`katana_core._budget` as it was before three later rules, translated
+This is :mod:`katana_core._budget` without two of its rules (below), translated
 rule for rule, with two differences that come from sharing it between processes:
 
 * the clock is Redis's own (``TIME``), read once per call, so the workers' clocks
@@ -18,7 +18,8 @@ state cannot interleave with another worker's call. Three keys share one hash ta
 
 ``{name}:state``
     a hash: ``limit``, ``remaining``, ``window_ends_at``, ``gate_until``,
-    ``probe_sent_at``, ``rtt_s``; an absent field is "unknown".
+    ``probe_sent_at``, ``rtt_s``, ``uncounted_until``; an absent field is
+    "unknown".
 ``{name}:sends``
     a list of the last ``limit`` send times, oldest first.
 ``{name}:workers``
@@ -32,13 +33,13 @@ comes back (``release`` and the probe).
 
 The Python side here is pure: it builds the argument list and parses the reply.
 
-TODO: the script lacks three rules the in-process budget gained since: the
-confirming request after each window's probe, pacing while the server's count
-shows clients outside this store spending on the key, and no re-probing when the
-server sends no count. Workers that all use the store do not need the first two
-(they share one count); a client on the same key *outside* the store can still
-cost a few 429s per window, and a server without rate-limit headers is probed one
-request at a time. No test yet checks that script and core agree rule for rule.
+TODO: the script lacks two rules of the in-process budget: spending only a
+quarter of an unconfirmed count, and pacing while the server's count shows
+clients outside this store spending on the key. Workers that all use the store
+do not need them (they share one count), but a client on the same key *outside*
+the store can cost a few 429s per window. Both need the requests in flight
+across workers, which the store does not keep. No test checks that script and
+core agree rule for rule; the tests check each rule of the script on its own.
 """
 
 from __future__ import annotations
@@ -82,13 +83,16 @@ local clock = redis.call('TIME')
 local now = tonumber(fmt(tonumber(clock[1]) + tonumber(clock[2]) / 1000000))
 
 local raw = redis.call('HMGET', state_key, 'limit', 'remaining', 'window_ends_at',
-  'gate_until', 'probe_sent_at', 'rtt_s')
+  'gate_until', 'probe_sent_at', 'rtt_s', 'uncounted_until')
 local limit = num(raw[1]) or config_limit
 local remaining = num(raw[2])
 local window_ends_at = num(raw[3])
 local gate_until = num(raw[4]) or 0
 local probe_sent_at = num(raw[5])
 local rtt_s = num(raw[6]) or 0
+-- Until then the server is known to answer without a count (a proxy strips the
+-- headers): probing would only serialise the workers' requests.
+local uncounted_until = num(raw[7]) or 0
 
 -- The server's numbers describe its current window only.
 if window_ends_at ~= nil and now >= window_ends_at then
@@ -102,7 +106,7 @@ end
 
 local function save()
   local set = {'limit', tostring(limit), 'gate_until', fmt(gate_until),
-    'rtt_s', fmt(rtt_s)}
+    'rtt_s', fmt(rtt_s), 'uncounted_until', fmt(uncounted_until)}
   local unset = {}
   -- Absent means unknown (pairs() would skip nil values, hence one by one).
   local function put(name, text)
@@ -170,7 +174,8 @@ if op == 'acquire' then
     end
   end
 
-  if remaining == nil and probe_sent_at ~= nil then
+  local probing = remaining == nil and now >= uncounted_until
+  if probing and probe_sent_at ~= nil then
     return reply('wait', '', "waiting for the server's count", workers)
   end
 
@@ -181,9 +186,9 @@ if op == 'acquire' then
 
   redis.call('RPUSH', sends_key, fmt(now))
   redis.call('LTRIM', sends_key, -limit, -1)
-  if remaining == nil then
+  if probing then
     probe_sent_at = now
-  else
+  elseif remaining ~= nil then
     remaining = remaining - 1
   end
   return reply('send', fmt(now), '', workers)
@@ -201,6 +206,10 @@ if op == 'observe' then
   local info_limit = num(ARGV[10])
   local info_remaining = num(ARGV[11])
   local reset_after_s = num(ARGV[12])
+  -- Reset is a wall-clock time read with one worker's clock; a clock an hour off
+  -- must not close everyone's gate for an hour. No window ends later than one
+  -- window from now.
+  if reset_after_s ~= nil then reset_after_s = math.min(reset_after_s, window_s) end
   local retry_after_s = num(ARGV[13])
 
   release(sent_at)
@@ -233,6 +242,8 @@ if op == 'observe' then
     end
     remaining = estimate
     window_ends_at = ends
+  elseif remaining == nil then
+    uncounted_until = math.max(uncounted_until, now + window_s)
   end
   return reply('ok', '', '', 0)
 end

@@ -68,7 +68,8 @@ async def test_one_workers_exhausted_window_closes_the_gate_for_all(
     redis_server: RedisServer,
 ) -> None:
     """A Remaining of 0 seen by one worker makes another wait until Reset."""
-    a, b = _budget(redis_server, "t:zero"), _budget(redis_server, "t:zero")
+    a = _budget(redis_server, "t:zero", window_s=5.0)
+    b = _budget(redis_server, "t:zero", window_s=5.0)
     async with a, b:
         sent_at = await a.acquire()
         info = RateLimitInfo(limit=5, remaining=0, reset_after_s=3.0)
@@ -126,6 +127,41 @@ async def test_the_estimate_only_falls_within_a_window(
         )
         await b.acquire()
         assert b.remaining == 4
+
+
+async def test_a_reset_beyond_one_window_is_cut_to_one_window(
+    redis_server: RedisServer,
+) -> None:
+    """A worker whose clock is an hour off cannot close the gate for an hour."""
+    a, b = _budget(redis_server, "t:skew"), _budget(redis_server, "t:skew")
+    async with a, b:
+        sent_at = await a.acquire()
+        info = RateLimitInfo(limit=5, remaining=0, reset_after_s=3600.0)
+        await a.observe(info, status=200, sent_at=sent_at)
+
+        started = anyio.current_time()
+        with anyio.fail_after(3):
+            await b.acquire()
+        # Closed for the window (0.4 s), not for the hour.
+        assert 0.3 <= anyio.current_time() - started < 2.0
+
+
+async def test_answers_without_a_count_stop_the_probing(
+    redis_server: RedisServer,
+) -> None:
+    """Behind a proxy that strips the headers, workers need not wait for answers."""
+    a, b = _budget(redis_server, "t:nocount"), _budget(redis_server, "t:nocount")
+    async with a, b:
+        probe = await a.acquire()
+        await a.observe(RateLimitInfo(), status=200, sent_at=probe)
+
+        # Four more in the window, none answered yet: none waits for another.
+        with anyio.fail_after(0.3):
+            for budget in (a, b, a, b):
+                await budget.acquire()
+        # The window's limit (5) still holds.
+        with pytest.raises(DeadlineExceeded, match=r"window full"):
+            await b.acquire(deadline=anyio.current_time() + 0.1)
 
 
 async def test_a_lost_probe_expires(redis_server: RedisServer) -> None:
