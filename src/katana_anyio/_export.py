@@ -20,7 +20,9 @@ Formats:
   every key. A key first seen in a later record becomes a new column at the right
   end, and earlier rows get an empty cell there. So that the header can name every
   column, rows are spooled to an anonymous temporary file and the header plus rows
-  are written out when the collection is complete.
+  are written out when the collection is complete. Text that a spreadsheet would
+  run as a formula (``=``, ``+``, ``-``, ``@`` first) gets a leading ``'`` unless
+  ``escape_formulas=False``.
 """
 
 from __future__ import annotations
@@ -117,7 +119,11 @@ class _JsonWriter:
         self._out.write(b"]\n" if self._first else b"\n]\n")
 
 
-def _cell(value: Any) -> str:
+# What a spreadsheet reads as the start of a formula when a cell begins with it.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: Any, escape_formulas: bool = False) -> str:
     if value is None:
         return ""
     if value is True:
@@ -125,32 +131,42 @@ def _cell(value: Any) -> str:
     if value is False:
         return "false"
     if isinstance(value, str):
+        if escape_formulas and value.startswith(_FORMULA_STARTS):
+            # A leading quote makes spreadsheets show the text instead of
+            # running it ("=HYPERLINK(...)" in a product name).
+            return "'" + value
         return value
     if isinstance(value, list):
         return msgspec.json.encode(value).decode()
     return str(value)
 
 
-def flatten(record: Any, prefix: str = "") -> Iterator[tuple[str, str]]:
+def flatten(
+    record: Any, prefix: str = "", *, escape_formulas: bool = False
+) -> Iterator[tuple[str, str]]:
     """Yield ``(column, cell)`` pairs for one decoded record (see the module doc).
 
-    An empty object (Katana's ``{}`` for an absent one) yields nothing.
+    An empty object (Katana's ``{}`` for an absent one) yields nothing. With
+    ``escape_formulas``, a text value that a spreadsheet would run as a formula
+    (it starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return) gets a
+    leading ``'``; numbers are never changed.
     """
     if not isinstance(record, dict):
-        yield prefix or "value", _cell(record)
+        yield prefix or "value", _cell(record, escape_formulas)
         return
 
     for key, value in record.items():
         name = f"{prefix}{key}"
         if isinstance(value, dict):
-            yield from flatten(value, f"{name}.")
+            yield from flatten(value, f"{name}.", escape_formulas=escape_formulas)
         else:
-            yield name, _cell(value)
+            yield name, _cell(value, escape_formulas)
 
 
 class _CsvWriter:
-    def __init__(self, out: IO[bytes]) -> None:
+    def __init__(self, out: IO[bytes], *, escape_formulas: bool = True) -> None:
         self._out = out
+        self._escape_formulas = escape_formulas
         self._columns: dict[str, int] = {}
         self._spool = tempfile.TemporaryFile(  # noqa: SIM115 -- closed in finish/close
             "w+", encoding="utf-8", newline=""
@@ -163,7 +179,8 @@ class _CsvWriter:
 
     def write_page(self, records: list[msgspec.Raw]) -> None:
         for raw in records:
-            cells = dict(flatten(msgspec.json.decode(raw)))
+            record = msgspec.json.decode(raw)
+            cells = dict(flatten(record, escape_formulas=self._escape_formulas))
             for name in cells:
                 self._columns.setdefault(name, len(self._columns))
             row = [""] * len(self._columns)
@@ -195,13 +212,15 @@ class _CsvWriter:
         self._out.write(text.getvalue().encode("utf-8"))
 
 
-def _writer(format: ExportFormat, out: IO[bytes]) -> _Writer:
+def _writer(
+    format: ExportFormat, out: IO[bytes], escape_formulas: bool = True
+) -> _Writer:
     if format == "jsonl":
         return _JsonlWriter(out)
     if format == "json":
         return _JsonWriter(out)
     if format == "csv":
-        return _CsvWriter(out)
+        return _CsvWriter(out, escape_formulas=escape_formulas)
     raise ValueError(f"unknown export format {format!r}; choose one of {FORMATS}")
 
 
@@ -237,6 +256,7 @@ async def _to_file(
     params: ParamsInput,
     max_items: int | None,
     on_page: Callable[[Page], object] | None,
+    escape_formulas: bool,
 ) -> tuple[int, int, int]:
     out, mode = _prepare_target(out)
     fd, tmp_name = tempfile.mkstemp(
@@ -245,7 +265,7 @@ async def _to_file(
     try:
         os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as handle:
-            writer = _writer(format, handle)
+            writer = _writer(format, handle, escape_formulas)
             records, pages = await _stream(
                 client, path, writer, params, max_items, on_page
             )
@@ -299,6 +319,7 @@ async def export_records(
     params: ParamsInput = None,
     max_items: int | None = None,
     on_page: Callable[[Page], object] | None = None,
+    escape_formulas: bool = True,
 ) -> ExportResult:
     """Stream every record of ``path`` into ``out`` in ``format``.
 
@@ -306,7 +327,9 @@ async def export_records(
     binary stream receives JSONL and JSON as pages arrive, so a failure leaves it
     short (a JSON array then lacks its closing bracket, which makes it invalid
     JSON); CSV reaches a stream only once the collection is complete. ``on_page``
-    is called after each page is written.
+    is called after each page is written. In CSV, ``escape_formulas`` (on by
+    default, since CSV files are mostly opened in spreadsheets) quotes text cells
+    that a spreadsheet would run as formulas; see :func:`flatten`.
     """
     started = anyio.current_time()
     before = (
@@ -318,11 +341,11 @@ async def export_records(
     )
     if isinstance(out, Path):
         records, pages, columns = await _to_file(
-            client, path, out, format, params, max_items, on_page
+            client, path, out, format, params, max_items, on_page, escape_formulas
         )
         where = str(out)
     else:
-        writer = _writer(format, out)
+        writer = _writer(format, out, escape_formulas)
         records, pages = await _stream(client, path, writer, params, max_items, on_page)
         out.flush()  # noqa: ASYNC240 -- a stream, not a Path (narrowed above)
         columns = writer.columns if isinstance(writer, _CsvWriter) else 0

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import anyio
 import pytest
-from clirun import KATANA, cli_env, emulator, one_line_error, run_cli
+from clirun import KATANA, KEY, cli_env, emulator, one_line_error, run_cli
 
+from katana_anyio import KatanaClient
 from katana_anyio.emulator import RateLimitConfig
 
 pytestmark = pytest.mark.anyio
@@ -66,6 +67,33 @@ async def test_csv_export_flattens_with_a_stable_header(
     assert [int(row["id"]) for row in rows] == [r["id"] for r in records]
     assert rows[0]["sku"] == records[0]["sku"]
     assert json.loads(rows[0]["config_attributes"]) == records[0]["config_attributes"]
+
+
+async def test_csv_formula_escaping_is_on_unless_turned_off(
+    workdir: Path, anyio_backend: str
+) -> None:
+    """A product named like a formula opens as text, unless the user opts out."""
+    formula = '=HYPERLINK("http://127.0.0.1/","x")'
+    async with emulator(sizes={"products": 3}) as emu:
+        async with KatanaClient(
+            KEY, base_url=emu.base_url, requests_per_minute=None
+        ) as client:
+            await client.post(
+                "/products", json={"name": formula, "variants": [{"sku": "F-1"}]}
+            )
+        for name, extra in (("safe.csv", ()), ("raw.csv", ("--no-escape-formulas",))):
+            done = await run_cli(
+                "export", "products", "--out", name, "--base-url", emu.base_url,
+                "--backend", anyio_backend, *extra, cwd=workdir,
+            )  # fmt: skip
+            assert done.returncode == 0, done.stderr
+
+    def names(file: str) -> list[str]:
+        with (workdir / file).open(newline="") as handle:
+            return [row["name"] for row in csv.DictReader(handle)]
+
+    assert "'" + formula in names("safe.csv")
+    assert formula in names("raw.csv")
 
 
 async def test_json_to_stdout_is_one_array(workdir: Path, anyio_backend: str) -> None:

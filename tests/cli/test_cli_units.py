@@ -53,6 +53,45 @@ def test_csv_appends_late_keys_and_pads_earlier_rows() -> None:
     assert rows == [["id", "name", "extra.x"], ["1", "a", ""], ["2", "b", "5"]]
 
 
+def test_csv_quotes_text_a_spreadsheet_would_run_but_not_numbers() -> None:
+    """Formula-looking text gets a leading quote; numbers and plain text do not."""
+    record = {
+        "name": '=HYPERLINK("http://x")',
+        "note": "@SUM(A1)",
+        "plus": "+1",
+        "minus": "-20% sale",
+        "tab": "\tx",
+        "plain": "Widget = good",
+        "delta": -5,
+        "nested": {"sku": "=1+1"},
+    }
+    out = io.BytesIO()
+    writer = _CsvWriter(out)
+    writer.write_page(_raw(record))
+    writer.finish()
+
+    header, row = list(csv.reader(io.StringIO(out.getvalue().decode())))
+    assert dict(zip(header, row, strict=True)) == {
+        "name": '\'=HYPERLINK("http://x")',
+        "note": "'@SUM(A1)",
+        "plus": "'+1",
+        "minus": "'-20% sale",
+        "tab": "'\tx",
+        "plain": "Widget = good",
+        "delta": "-5",
+        "nested.sku": "'=1+1",
+    }
+
+    raw = io.BytesIO()
+    writer = _CsvWriter(raw, escape_formulas=False)
+    writer.write_page(_raw(record))
+    writer.finish()
+    assert "=HYPERLINK" in list(csv.reader(io.StringIO(raw.getvalue().decode())))[1][0]
+    assert not list(csv.reader(io.StringIO(raw.getvalue().decode())))[1][0].startswith(
+        "'"
+    )
+
+
 def test_json_writer_is_invalid_until_finished() -> None:
     """An unfinished JSON export cannot be mistaken for a complete one."""
     out = io.BytesIO()

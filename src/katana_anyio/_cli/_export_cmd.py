@@ -130,6 +130,7 @@ async def _run(
     base_url: str | None,
     rate_budget: BudgetConfig | None,
     progress_enabled: bool | None,
+    escape_formulas: bool,
 ) -> ExportResult:
     tracker = Tracker(resource, path)
     async with KatanaClient(
@@ -156,6 +157,7 @@ async def _run(
                 params=params,
                 max_items=max_items,
                 on_page=on_page,
+                escape_formulas=escape_formulas,
             )
         finally:
             progress.stop()
@@ -205,6 +207,13 @@ async def _run(
     default=None,
     help="Progress bar on stderr; default: when stderr is a terminal.",
 )
+@click.option(
+    "--escape-formulas/--no-escape-formulas",
+    default=True,
+    show_default=True,
+    help="CSV: put a ' before text that starts with = + - @, so that a "
+    "spreadsheet shows it instead of running it as a formula.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar, no summary.")
 @base_url_option
 @rate_limit_option
@@ -220,6 +229,7 @@ def export(
     max_items: int | None,
     concurrency: int,
     progress: bool | None,
+    escape_formulas: bool,
     quiet: bool,
     base_url: str | None,
     rate_budget: BudgetConfig | None,
@@ -253,6 +263,7 @@ def export(
             base_url,
             rate_budget,
             False if quiet else progress,
+            escape_formulas,
         )
         if not quiet:
             click.echo(_summary(resource, result), err=True)
