@@ -182,9 +182,12 @@ def _expire(config: BudgetConfig, state: BudgetState, now: float) -> BudgetState
             state, remaining=None, window_ends_at=None, answers=0
         )
 
-    lost_before = now - config.probe_timeout_s
-    if state.inflight and state.inflight[0] <= lost_before:
-        inflight = tuple(t for t in state.inflight if t > lost_before)
+    # Written as ``t + timeout <= now``, the very sum the pacing wait's deadline
+    # uses: ``t <= now - timeout`` can disagree with it by a rounding, and a
+    # caller woken at that deadline would be told to wait again.
+    timeout = config.probe_timeout_s
+    if state.inflight and state.inflight[0] + timeout <= now:
+        inflight = tuple(t for t in state.inflight if t + timeout > now)
         state = msgspec.structs.replace(state, inflight=inflight)
 
     horizon = now - config.window_s

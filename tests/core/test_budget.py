@@ -93,6 +93,23 @@ def _send_with(config: BudgetConfig, state: BudgetState, now: float) -> BudgetSt
     return state
 
 
+def test_a_wait_for_a_lost_answer_ends_at_its_deadline_despite_rounding() -> None:
+    """Woken at the deadline it was given, a caller is let through, not re-queued.
+
+    ``1e-38 + 1.0`` rounds to ``1.0``, while ``1.0 - 1.0`` is below ``1e-38``.
+    """
+    config = BudgetConfig(limit=3, window_s=2.0, margin_min_s=0.0, probe_timeout_s=1.0)
+    state = _send_with(config, BudgetState.initial(config), 0.0)
+    state = observe(
+        config, state, RateLimitInfo(remaining=2), status=200, sent_at=0.0, now=0.0
+    )
+    state = _send_with(config, state, 1e-38)
+    _, wait = acquire(config, state, 1e-38)
+    assert wait == WaitUntil(deadline=1.0, reason="pacing: waiting for an answer")
+
+    assert isinstance(acquire(config, state, 1.0)[1], SendNow)
+
+
 def test_local_window_counts_the_latency_margin() -> None:
     """A full window reopens one window plus the longest round trip later."""
     state = _send(BudgetState.initial(CONFIG), 0.0)
