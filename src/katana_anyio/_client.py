@@ -355,6 +355,9 @@ class KatanaClient:
         url = self._url(path, query)
         shown = _shown(path, query)
         attempts = 0
+        # Whether an attempt so far may have reached Katana without an answer we
+        # could trust: a retried DELETE that then gets 404 may be our own doing.
+        uncertain = False
         while True:
             sent_at = await self.budget.acquire(deadline)
             attempts += 1
@@ -374,6 +377,7 @@ class KatanaClient:
             if isinstance(outcome, BaseException):
                 await _settle(self.budget.release(sent_at))
                 failure, exc = classify_failure(outcome), outcome
+                uncertain = uncertain or failure is Failure.AFTER_SEND
                 decision = decide_retry(
                     self.retry,
                     method=method,
@@ -407,7 +411,10 @@ class KatanaClient:
                     budget=self._retry_budget,
                 )
                 if decision is None or isinstance(decision, GiveUp):
-                    return self._final(response, info.retry_after_s, decision)
+                    return self._final(
+                        response, info.retry_after_s, decision, uncertain
+                    )
+                uncertain = uncertain or response.status_code >= 500
                 if response.status_code != 429:
                     self._retry_budget = self._retry_budget.spend()
 
@@ -423,7 +430,11 @@ class KatanaClient:
             await anyio.sleep(decision.delay_s)
 
     def _final(
-        self, response: Response, retry_after_s: float | None, decision: GiveUp | None
+        self,
+        response: Response,
+        retry_after_s: float | None,
+        decision: GiveUp | None,
+        uncertain: bool,
     ) -> Response:
         if response.is_success:
             self._retry_budget = self._retry_budget.earn()
@@ -435,6 +446,7 @@ class KatanaClient:
             method=response.method,
             path=response.path,
             retry_after_s=retry_after_s,
+            earlier_attempt_may_have_applied=uncertain,
         )
         if decision is not None:
             self._log.warning("retry.gave_up %s (%s)", error, decision.reason)

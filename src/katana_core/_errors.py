@@ -171,7 +171,30 @@ class PermissionDenied(APIError):
 
 
 class NotFoundError(APIError):
-    """404: no such resource or id."""
+    """404: no such resource or id.
+
+    ``may_have_applied`` is true when this answered a retried DELETE whose
+    earlier attempt may have reached the server (its answer was lost, or a
+    gateway failed): that attempt may be what removed the record.
+    """
+
+    def __init__(
+        self,
+        status_code: int,
+        body: ErrorBody,
+        *,
+        method: str,
+        path: str,
+        may_have_applied: bool = False,
+    ) -> None:
+        self.may_have_applied = may_have_applied
+        super().__init__(status_code, body, method=method, path=path)
+
+    def _describe(self) -> str:
+        head = super()._describe()
+        if self.may_have_applied:
+            return f"{head}; an earlier attempt of this request may have removed it"
+        return head
 
 
 class PreconditionFailed(APIError):
@@ -261,8 +284,13 @@ def error_for_status(
     method: str,
     path: str,
     retry_after_s: float | None = None,
+    earlier_attempt_may_have_applied: bool = False,
 ) -> APIError:
-    """Build the typed exception for an error response."""
+    """Build the typed exception for an error response.
+
+    ``earlier_attempt_may_have_applied``: this response answers a retry, and an
+    earlier attempt of the same request may have reached the server.
+    """
     parsed = parse_error_body(body)
     if status_code == 429:
         return RateLimitError(
@@ -270,5 +298,11 @@ def error_for_status(
         )
     if status_code >= 500:
         return ServerError(status_code, parsed, method=method, path=path)
+    if status_code == 404:
+        # A DELETE is retried after a lost answer; its retry then finds nothing.
+        removed = earlier_attempt_may_have_applied and method.upper() == "DELETE"
+        return NotFoundError(
+            status_code, parsed, method=method, path=path, may_have_applied=removed
+        )
     cls = _BY_STATUS.get(status_code, APIError)
     return cls(status_code, parsed, method=method, path=path)

@@ -82,8 +82,14 @@ async def test_concurrent_requests_stay_within_max_connections() -> None:
 async def test_a_cancelled_request_leaves_a_pool_that_works() -> None:
     """The connection a cancelled exchange held is closed, not handed out again."""
     async with _running(_config(latency_s=0.3)) as (emulator, client):
-        with anyio.move_on_after(0.05):
-            await client.get("/products", params={"limit": 50})
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(client.get, "/products")
+            # Cancelled once the server holds the request (in its latency).
+            with anyio.fail_after(5):
+                while emulator.stats.connections == 0:
+                    await anyio.sleep(0.005)
+            await anyio.sleep(0.02)
+            tasks.cancel_scope.cancel()
         assert client._pool.connections == []
 
         response = await client.get("/products", params={"limit": 50})

@@ -114,6 +114,23 @@ async def test_dropped_post_reports_that_the_write_may_have_applied() -> None:
     assert emulator.stats.writes_applied == 1
 
 
+async def test_a_delete_whose_answer_was_lost_reports_it_may_be_ours() -> None:
+    """Retried after a dropped answer, a DELETE's 404 says the first try may have
+    removed the record; a plain 404 does not."""
+    async with _setup() as (emulator, client):
+        victim = emulator.listing("products")[0]["id"]
+        emulator.faults.push(Fault("disconnect", method="DELETE", applied=True))
+        with pytest.raises(NotFoundError, match=r"earlier attempt") as caught:
+            await client.delete(f"/products/{victim}")
+        with pytest.raises(NotFoundError) as plain:
+            await client.delete(f"/products/{victim}")
+
+    assert caught.value.may_have_applied
+    assert not plain.value.may_have_applied
+    assert "earlier attempt" not in str(plain.value)
+    assert victim not in [r["id"] for r in emulator.listing("products")]
+
+
 async def test_connection_refused_post_is_retried_then_reported() -> None:
     """A POST that could not connect is retried (it never left) and reported unsent."""
     async with _setup() as (emulator, _client):

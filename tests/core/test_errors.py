@@ -158,3 +158,22 @@ def test_transport_error_says_whether_the_write_may_have_applied() -> None:
         True,
         "read timed out",
     )
+
+
+@pytest.mark.parametrize(
+    ("method", "earlier", "expected"),
+    [("DELETE", True, True), ("DELETE", False, False), ("GET", True, False)],
+)
+def test_a_404_after_a_retried_delete_may_be_the_retrys_own_doing(
+    method: str, earlier: bool, expected: bool
+) -> None:
+    error = error_for_status(
+        404,
+        b"",
+        method=method,
+        path="/products/1",
+        earlier_attempt_may_have_applied=earlier,
+    )
+    assert isinstance(error, NotFoundError)
+    assert error.may_have_applied is expected
+    assert ("earlier attempt" in str(error)) is expected
