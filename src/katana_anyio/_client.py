@@ -13,6 +13,7 @@ never the whole collection.
 
 from __future__ import annotations
 
+import enum
 import functools
 import inspect
 import logging
@@ -20,7 +21,7 @@ import random
 import urllib.parse
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, AsyncExitStack
-from typing import Any
+from typing import Any, Final
 
 import anyio
 import httpcore
@@ -69,6 +70,15 @@ _DEFAULT_PER_MINUTE = 60
 _DEFAULT_MAX_RETRIES = 5
 
 
+class _Unset(enum.Enum):
+    """An option left out; ``None`` already means "off" for some options."""
+
+    UNSET = "unset"
+
+
+_UNSET: Final = _Unset.UNSET
+
+
 class KatanaClient:
     """An async client for the Katana MRP API.
 
@@ -84,9 +94,9 @@ class KatanaClient:
         token: TokenSource | None = None,
         base_url: str | None = None,
         timeout: float = 30.0,
-        max_retries: int = _DEFAULT_MAX_RETRIES,
+        max_retries: int | _Unset = _UNSET,
         max_pages: int = 100,
-        requests_per_minute: int | None = _DEFAULT_PER_MINUTE,
+        requests_per_minute: int | _Unset | None = _UNSET,
         rate_budget: Budget | BudgetConfig | None = None,
         page_concurrency: int = 10,
         logger: Any = None,
@@ -119,16 +129,20 @@ class KatanaClient:
         self.timeout = timeout
         self.max_pages = max_pages
         self.page_concurrency = page_concurrency
-        if retry is not None and max_retries != _DEFAULT_MAX_RETRIES:
+        if retry is not None and max_retries is not _UNSET:
             raise ConfigurationError(
                 "pass max_retries or retry=RetryConfig(max_retries=...), not both"
             )
+        if max_retries is _UNSET:
+            max_retries = _DEFAULT_MAX_RETRIES
         self.retry = retry or RetryConfig(max_retries=max_retries)
-        if rate_budget is not None and requests_per_minute != _DEFAULT_PER_MINUTE:
+        if rate_budget is not None and requests_per_minute is not _UNSET:
             raise ConfigurationError(
                 "pass requests_per_minute or rate_budget, not both "
                 "(rate_budget=BudgetConfig(limit, window_s) sets both numbers)"
             )
+        if requests_per_minute is _UNSET:
+            requests_per_minute = _DEFAULT_PER_MINUTE
         self.budget: Budget = _make_budget(requests_per_minute, rate_budget)
         self._retry_budget = RetryBudget()
         self._on_request = on_request

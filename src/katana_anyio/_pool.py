@@ -40,10 +40,17 @@ class OriginPool:
     ) -> None:
         self._ssl_context = ssl_context
         self._network_backend = network_backend
-        self._slots = anyio.Semaphore(max_connections)
+        self._max_connections = max_connections
+        # Made on first use, under the event loop that uses it: a client may be
+        # built under one loop (or none) and run under another.
+        self._slots: anyio.Semaphore | None = None
         self._idle: list[httpcore.AsyncHTTPConnection] = []
         self._live: list[httpcore.AsyncHTTPConnection] = []
         self._closed = False
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
 
     @property
     def connections(self) -> list[httpcore.AsyncHTTPConnection]:
@@ -76,11 +83,18 @@ class OriginPool:
         """One exchange, its body read in full."""
         if self._closed:
             raise RuntimeError("the connection pool is closed")
+        if self._slots is None:
+            self._slots = anyio.Semaphore(self._max_connections)
+        slots = self._slots
         timeouts = request.extensions.get("timeout", {})
         with anyio.move_on_after(timeouts.get("pool")) as waiting:
-            await self._slots.acquire()
+            await slots.acquire()
         if waiting.cancelled_caught:
             raise httpcore.PoolTimeout("no free connection within the timeout")
+        if self.closed:
+            # Closed while this request waited: it must not open a connection.
+            slots.release()
+            raise RuntimeError("the connection pool was closed while waiting")
 
         try:
             connection = await self._take(request.url.origin)
@@ -96,14 +110,18 @@ class OriginPool:
                 raise
             await self._give_back(connection)
         finally:
-            self._slots.release()
+            slots.release()
 
         # The connection is back in the pool; the caller gets the body as bytes.
+        # The network stream belongs to the pool again: not handed out.
+        extensions = {
+            k: v for k, v in response.extensions.items() if k != "network_stream"
+        }
         result = httpcore.Response(
             response.status,
             headers=response.headers,
             content=body,
-            extensions=response.extensions,
+            extensions=extensions,
         )
         await result.aread()  # takes the bytes as they are; nothing is awaited
         return result
@@ -135,8 +153,15 @@ class OriginPool:
         if self._closed or not connection.is_available():
             # ``Connection: close``, an upgrade, or a pool closed meanwhile.
             await self._drop(connection)
-        else:
-            self._idle.append(connection)
+            return
+        self._idle.append(connection)
+        # The stack's bottom is the connection idle longest, the likeliest to have
+        # been closed by the server. Checked here, one per exchange, it does not
+        # sit in CLOSE_WAIT until a burst reaches down to it.
+        oldest = self._idle[0]
+        if oldest is not connection and oldest.has_expired():
+            del self._idle[0]
+            await self._drop(oldest)
 
     async def _drop(self, connection: httpcore.AsyncHTTPConnection) -> None:
         if connection in self._live:

@@ -2,44 +2,46 @@
 
 Theory of operation
 -------------------
-This is :mod:`katana_core._budget` without two of its rules (below), translated
-rule for rule, with two differences that come from sharing it between processes:
+This is :mod:`katana_core._budget` translated rule for rule, with three
+differences that come from sharing it between processes:
 
 * the clock is Redis's own (``TIME``), read once per call, so the workers' clocks
   never meet: every send time in the log, every gate and every window end is in
   Redis seconds, and a worker only ever learns *durations* ("wait 0.3 s");
 * a probe whose worker vanished (killed between taking the slot and reporting the
   response) would block every worker for ever, so a probe older than
-  ``probe_timeout_s`` is forgotten.
+  ``probe_timeout_s`` is forgotten, and so is any slot in flight that old;
+* a wait for an answer (the probe's, or one while paced) has no known end: the
+  answer may be another worker's, so the waiting worker polls.
 
 Redis runs a script atomically, so reading the state, deciding and writing the new
-state cannot interleave with another worker's call. Three keys share one hash tag
+state cannot interleave with another worker's call. Four keys share one hash tag
 (``{name}``) so that they land on the same cluster slot:
 
 ``{name}:state``
     a hash: ``limit``, ``remaining``, ``window_ends_at``, ``gate_until``,
-    ``probe_sent_at``, ``rtt_s``, ``uncounted_until``; an absent field is
-    "unknown".
+    ``probe_sent_at``, ``rtt_s``, ``uncounted_until``, ``answers``,
+    ``shared_until``; an absent field is "unknown".
 ``{name}:sends``
     a list of the last ``limit`` send times, oldest first.
 ``{name}:workers``
     a sorted set of worker ids scored by their last call, so that a worker knows
     how many others to share with if Redis goes away.
+``{name}:inflight``
+    a sorted set of the slots handed out and not yet reported on, any worker's,
+    scored by send time (for the pacing rules).
 
-All three expire two windows after the last call (longer while a gate is closed).
+All of them expire two windows after the last call (longer while a gate is closed).
 Times travel as decimal strings with microseconds: Lua numbers returned to Redis
 would be truncated to integers, and a slot must compare equal to itself when it
 comes back (``release`` and the probe).
 
 The Python side here is pure: it builds the argument list and parses the reply.
 
-TODO: the script lacks two rules of the in-process budget: spending only a
-quarter of an unconfirmed count, and pacing while the server's count shows
-clients outside this store spending on the key. Workers that all use the store
-do not need them (they share one count), but a client on the same key *outside*
-the store can cost a few 429s per window. Both need the requests in flight
-across workers, which the store does not keep. No test checks that script and
-core agree rule for rule; the tests check each rule of the script on its own.
+The round-trip margin differs in form: the core keeps the longest round trip
+of the last window, the script a maximum that decays by a tenth per response.
+No test checks that script and core agree rule for rule; the tests check each
+rule of the script on its own.
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ __all__ = [
 
 SCRIPT = r"""
 local state_key, sends_key, workers_key = KEYS[1], KEYS[2], KEYS[3]
+local inflight_key = KEYS[4]
 local op = ARGV[1]
 local window_s = tonumber(ARGV[2])
 local config_limit = tonumber(ARGV[3])
@@ -83,7 +86,8 @@ local clock = redis.call('TIME')
 local now = tonumber(fmt(tonumber(clock[1]) + tonumber(clock[2]) / 1000000))
 
 local raw = redis.call('HMGET', state_key, 'limit', 'remaining', 'window_ends_at',
-  'gate_until', 'probe_sent_at', 'rtt_s', 'uncounted_until')
+  'gate_until', 'probe_sent_at', 'rtt_s', 'uncounted_until', 'answers',
+  'shared_until')
 local limit = num(raw[1]) or config_limit
 local remaining = num(raw[2])
 local window_ends_at = num(raw[3])
@@ -93,12 +97,21 @@ local rtt_s = num(raw[6]) or 0
 -- Until then the server is known to answer without a count (a proxy strips the
 -- headers): probing would only serialise the workers' requests.
 local uncounted_until = num(raw[7]) or 0
+-- Answers with a count since the server's current window became known.
+local answers = num(raw[8]) or 0
+-- Until then a client outside this store is known to spend on the key.
+local shared_until = num(raw[9]) or 0
 
 -- The server's numbers describe its current window only.
 if window_ends_at ~= nil and now >= window_ends_at then
   remaining = nil
   window_ends_at = nil
+  answers = 0
 end
+-- Requests in flight (any worker's), scored by send time; one whose worker
+-- never reported is forgotten after the probe timeout.
+redis.call('ZREMRANGEBYSCORE', inflight_key, '-inf', fmt(now - probe_timeout_s))
+local margin_s = math.min(math.max(rtt_s, margin_min_s), margin_cap_s)
 -- A probe nobody reported on: its worker is gone.
 if probe_sent_at ~= nil and now - probe_sent_at >= probe_timeout_s then
   probe_sent_at = nil
@@ -106,7 +119,8 @@ end
 
 local function save()
   local set = {'limit', tostring(limit), 'gate_until', fmt(gate_until),
-    'rtt_s', fmt(rtt_s), 'uncounted_until', fmt(uncounted_until)}
+    'rtt_s', fmt(rtt_s), 'uncounted_until', fmt(uncounted_until),
+    'answers', tostring(answers), 'shared_until', fmt(shared_until)}
   local unset = {}
   -- Absent means unknown (pairs() would skip nil values, hence one by one).
   local function put(name, text)
@@ -125,6 +139,12 @@ local function save()
   local keep_ms = math.ceil((math.max(gate_until - now, 0) + 2 * window_s) * 1000)
   redis.call('PEXPIRE', state_key, keep_ms)
   redis.call('PEXPIRE', sends_key, keep_ms)
+  redis.call('PEXPIRE', inflight_key, keep_ms)
+end
+
+-- Each worker's slots are its own members: two workers' send times may be equal.
+local function slot_member(sent_at_text)
+  return sent_at_text .. ' ' .. worker
 end
 
 local function release(sent_at)
@@ -163,7 +183,6 @@ if op == 'acquire' then
     return reply('wait', fmt(gate_until - now), 'rate limit gate', workers)
   end
 
-  local margin_s = math.min(math.max(rtt_s, margin_min_s), margin_cap_s)
   local n = redis.call('LLEN', sends_key)
   if n >= limit then
     -- The oldest of the last `limit` sends must leave the window first.
@@ -184,6 +203,19 @@ if op == 'acquire' then
       workers)
   end
 
+  -- Pacing: one request in flight while a client outside the store spends on
+  -- the key, and no more than a quarter of a count one answer has not yet
+  -- confirmed. Another worker's answer reopens it, hence no known end.
+  local flying = redis.call('ZCARD', inflight_key)
+  local paced = now < shared_until
+  if answers < 2 and remaining ~= nil then
+    paced = paced or flying >= math.max(1, math.floor(remaining / 4))
+  end
+  if remaining ~= nil and flying > 0 and paced then
+    return reply('wait', '', 'pacing: waiting for an answer', workers)
+  end
+
+  redis.call('ZADD', inflight_key, fmt(now), slot_member(fmt(now)))
   redis.call('RPUSH', sends_key, fmt(now))
   redis.call('LTRIM', sends_key, -limit, -1)
   if probing then
@@ -195,6 +227,7 @@ if op == 'acquire' then
 end
 
 local sent_at = tonumber(ARGV[8])
+redis.call('ZREM', inflight_key, slot_member(ARGV[8]))
 
 if op == 'release' then
   release(sent_at)
@@ -225,15 +258,27 @@ if op == 'observe' then
     gate_until = math.max(gate_until, now + wait_s)
     window_ends_at = math.max(window_ends_at or 0, gate_until)
     remaining = 0
+    -- A 429 means the shared count was wrong: pace the next window.
+    shared_until = math.max(shared_until, gate_until + window_s)
   elseif info_remaining ~= nil then
     local reported_end = now + (reset_after_s or window_s)
     -- Keep a known window's end: a sliding server moves Reset with every request.
     local ends = window_ends_at or reported_end
     -- Sends after this request (by any worker) are not in its count yet.
     local later = 0
+    -- Sends of the store since the oldest the server can still be counting.
+    local ours = 0
+    local since = now - window_s - margin_s
     for _, t in ipairs(redis.call('LRANGE', sends_key, 0, -1)) do
       if tonumber(t) > sent_at then later = later + 1 end
+      if tonumber(t) > since then ours = ours + 1 end
     end
+    -- The server counted requests the store never sent: someone else is on the
+    -- key. Paced for a window.
+    if limit - info_remaining > ours then
+      shared_until = math.max(shared_until, now + window_s)
+    end
+    if remaining == nil then answers = 1 else answers = answers + 1 end
     local estimate = math.max(0, info_remaining - later)
     if remaining ~= nil then estimate = math.min(estimate, remaining) end
     if estimate == 0 then
@@ -270,8 +315,13 @@ class Reply(msgspec.Struct, frozen=True):
 
 
 def redis_keys(name: str) -> list[str]:
-    """The three keys of budget ``name``, sharing one cluster hash tag."""
-    return [f"{{{name}}}:state", f"{{{name}}}:sends", f"{{{name}}}:workers"]
+    """The four keys of budget ``name``, sharing one cluster hash tag."""
+    return [
+        f"{{{name}}}:state",
+        f"{{{name}}}:sends",
+        f"{{{name}}}:workers",
+        f"{{{name}}}:inflight",
+    ]
 
 
 def _common(

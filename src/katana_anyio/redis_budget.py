@@ -146,7 +146,8 @@ class RedisRateBudget:
         self._workers_seen = 1
         self._remaining: int | None = None
         self._changed: anyio.Event | None = None
-        self._lock = anyio.Lock()
+        # Made on first use, under the event loop that uses it.
+        self._lock: anyio.Lock | None = None
         self.waits = 0
         self.waited_s = 0.0
         self.fallbacks = 0
@@ -218,6 +219,8 @@ class RedisRateBudget:
     @contextlib.asynccontextmanager
     async def _turn(self, deadline: float | None) -> AsyncIterator[bool]:
         """Hold this process's turn at Redis; yields whether it had to queue."""
+        if self._lock is None:
+            self._lock = anyio.Lock()
         lock = self._lock
         if not lock.locked():
             await lock.acquire()

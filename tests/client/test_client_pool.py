@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -137,19 +138,108 @@ async def test_a_connection_the_server_closed_while_idle_is_not_reused() -> None
     assert len(accepted) == 2
 
 
+@asynccontextmanager
+async def _idle_timeout_server(idle_s: float) -> AsyncIterator[str]:
+    """Keeps connections alive, but closes one that stays idle for ``idle_s``."""
+    body = b'{"id": 1}'
+    answer = (
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+        b"Content-Length: %d\r\n\r\n%b" % (len(body), body)
+    )
+
+    async def serve(stream: SocketStream) -> None:
+        async with stream:
+            pending = b""
+            while True:
+                with anyio.move_on_after(idle_s):
+                    while b"\r\n\r\n" not in pending:
+                        pending += await stream.receive()
+                if b"\r\n\r\n" not in pending:
+                    return  # idle too long: close
+                _, _, pending = pending.partition(b"\r\n\r\n")
+                await anyio.sleep(0.02)
+                await stream.send(answer)
+
+    listener = await anyio.create_tcp_listener(local_host="127.0.0.1", local_port=0)
+    port = listener.extra(anyio.abc.SocketAttribute.local_port)  # noqa: S610
+    async with listener, anyio.create_task_group() as tasks:
+        tasks.start_soon(listener.serve, serve)
+        yield f"http://127.0.0.1:{port}"
+        tasks.cancel_scope.cancel()
+
+
+async def test_connections_the_server_dropped_while_idle_do_not_linger() -> None:
+    """After a burst, connections the server closed are let go, not kept open."""
+    async with _idle_timeout_server(0.15) as base_url, _client(base_url) as client:
+        async with anyio.create_task_group() as tasks:
+            for _ in range(4):
+                tasks.start_soon(client.get, "/products/1")
+        assert len(client._pool.connections) == 4
+        for _ in range(8):
+            await client.get("/products/1")
+            await anyio.sleep(0.05)
+
+        assert len(client._pool.connections) == 1
+
+
 async def test_waiting_for_a_connection_past_the_pool_timeout_fails() -> None:
     async with (
-        KatanaEmulator(_config()) as emulator,
+        KatanaEmulator(_config(latency_s=0.5)) as emulator,
         OriginPool(ssl_context=None, max_connections=1) as pool,
+        anyio.create_task_group() as tasks,
     ):
-        await pool._slots.acquire()  # the one connection is busy
+        url = f"{emulator.base_url}/products"
+        auth = [(b"Authorization", f"Bearer {KEY}".encode())]
+        tasks.start_soon(functools.partial(pool.request, "GET", url, headers=auth))
+        await anyio.sleep(0.05)  # the one connection is busy
         with pytest.raises(httpcore.PoolTimeout):
             await pool.request(
-                "GET",
-                f"{emulator.base_url}/products",
-                headers=[],
-                extensions={"timeout": {"pool": 0.05}},
+                "GET", url, headers=auth, extensions={"timeout": {"pool": 0.05}}
             )
+
+
+async def test_a_request_that_waited_through_a_close_is_not_sent() -> None:
+    """Closing the pool stops the requests queued for a connection."""
+    async with KatanaEmulator(_config(latency_s=0.3)) as emulator:
+        pool = OriginPool(ssl_context=None, max_connections=1)
+        url = f"{emulator.base_url}/products"
+        auth = [(b"Authorization", f"Bearer {KEY}".encode())]
+        outcomes: list[str] = []
+
+        async def post() -> None:
+            try:
+                await pool.request("POST", url, headers=auth, content=b"{}")
+                outcomes.append("sent")
+            except (RuntimeError, httpcore.NetworkError) as exc:
+                outcomes.append(type(exc).__name__)
+
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(post)
+            await anyio.sleep(0.05)
+            tasks.start_soon(post)
+            await anyio.sleep(0.05)
+            await pool.aclose()
+
+    assert "RuntimeError" in outcomes
+    assert [e.method for e in emulator.journal].count("POST") <= 1
+
+
+async def test_a_pool_built_under_one_loop_works_under_another() -> None:
+    """Nothing in the pool is tied to the event loop that was running when built."""
+    pool = await anyio.to_thread.run_sync(
+        lambda: anyio.run(_build_pool, backend="trio")
+    )
+    async with KatanaEmulator(_config()) as emulator, pool:
+        response = await pool.request(
+            "GET",
+            f"{emulator.base_url}/products",
+            headers=[(b"Authorization", f"Bearer {KEY}".encode())],
+        )
+    assert response.status == 200
+
+
+async def _build_pool() -> OriginPool:
+    return OriginPool(ssl_context=None, max_connections=2)
 
 
 async def test_a_closed_pool_refuses_requests() -> None:

@@ -164,6 +164,62 @@ async def test_answers_without_a_count_stop_the_probing(
             await b.acquire(deadline=anyio.current_time() + 0.1)
 
 
+async def _slots_until_paced(budget: RedisRateBudget) -> int:
+    """Slots handed out at once, before the budget says to wait for an answer."""
+    taken = 0
+    while True:
+        try:
+            await budget.acquire(deadline=anyio.current_time() + 0.15)
+        except DeadlineExceeded as error:
+            reason = str(error)
+            break
+        taken += 1
+    assert "pacing" in reason
+    return taken
+
+
+async def test_an_unconfirmed_count_is_spent_a_quarter_at_a_time(
+    redis_server: RedisServer,
+) -> None:
+    """Until a second answer, workers together keep a quarter of it in flight."""
+    a = _budget(redis_server, "t:quarter", limit=40, window_s=30.0)
+    b = _budget(redis_server, "t:quarter", limit=40, window_s=30.0)
+    async with a, b:
+        probe = await a.acquire()
+        count = RateLimitInfo(limit=40, remaining=39, reset_after_s=30.0)
+        await a.observe(count, status=200, sent_at=probe)
+
+        first = await a.acquire()
+        taken = 1 + await _slots_until_paced(b)
+        assert 1 < taken <= 39 // 4
+
+        # One answer confirms the count: the rest of it opens.
+        confirmed = RateLimitInfo(limit=40, remaining=38, reset_after_s=30.0)
+        await a.observe(confirmed, status=200, sent_at=first)
+        with anyio.fail_after(1):
+            for _ in range(10):
+                await b.acquire()
+
+
+async def test_a_client_outside_the_store_paces_every_worker(
+    redis_server: RedisServer,
+) -> None:
+    """A count the store did not spend means someone else is on the key."""
+    a = _budget(redis_server, "t:outside", limit=40, window_s=30.0)
+    b = _budget(redis_server, "t:outside", limit=40, window_s=30.0)
+    async with a, b:
+        probe = await a.acquire()
+        # 20 used, of which the store sent 1: another client is spending.
+        count = RateLimitInfo(limit=40, remaining=20, reset_after_s=30.0)
+        await a.observe(count, status=200, sent_at=probe)
+
+        for answer in (19, 18):
+            slot = await b.acquire()
+            assert await _slots_until_paced(a) == 0
+            info = RateLimitInfo(limit=40, remaining=answer, reset_after_s=30.0)
+            await b.observe(info, status=200, sent_at=slot)
+
+
 async def test_a_lost_probe_expires(redis_server: RedisServer) -> None:
     """A probe whose worker never reports stops blocking the others after a while."""
     a = _budget(redis_server, "t:lost", probe_timeout_s=0.3)
