@@ -268,7 +268,7 @@ if op == 'observe' then
     local later = 0
     -- Sends of the store since the oldest the server can still be counting.
     local ours = 0
-    local since = now - window_s - margin_s
+    local since = now - window_s - 2 * margin_s
     for _, t in ipairs(redis.call('LRANGE', sends_key, 0, -1)) do
       if tonumber(t) > sent_at then later = later + 1 end
       if tonumber(t) > since then ours = ours + 1 end

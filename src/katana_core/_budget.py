@@ -438,11 +438,14 @@ def _others_counted(
     """Has the server counted requests in its window that we did not send?
 
     Every request the server counted in its current window was sent within the
-    last window (plus the margin), so with nobody else on the key the count is at
-    most our sends in that span, whatever order they arrived in.
+    last window plus two one-way delays (the old request's way out, this answer's
+    way back), each at most a round trip, so with nobody else on the key the count
+    is at most our sends in that span, whatever order they arrived in. One margin
+    is not enough: a slow way out and a slow way back on two different requests
+    add up to more than any single round trip seen.
     """
     used = state.limit - remaining
-    since = now - config.window_s - _margin_s(config, state)
+    since = now - config.window_s - 2 * _margin_s(config, state)
     ours = sum(1 for t in state.sends if t > since)
 
     return used > ours

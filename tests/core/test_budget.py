@@ -110,6 +110,31 @@ def test_a_wait_for_a_lost_answer_ends_at_its_deadline_despite_rounding() -> Non
     assert isinstance(acquire(config, state, 1.0)[1], SendNow)
 
 
+def test_two_slow_trips_on_two_requests_are_not_taken_for_another_client() -> None:
+    """Our request of a window and a round trip ago may still be in the count.
+
+    Sent at 0.0 and 0.3 s on its way out, it stays in a sliding server's count
+    until 10.3. The next one, sent at 10.0 and back at 10.3 (a 0.3 s round trip,
+    the longest seen), is counted with it: two requests, both ours, although the
+    first left more than a window plus a round trip before this answer.
+    """
+    config = BudgetConfig(limit=10, window_s=10.0, margin_min_s=0.05)
+    state = BudgetState(
+        limit=10,
+        sends=(0.0, 10.0),
+        inflight=(10.0,),
+        remaining=9,
+        window_ends_at=11.0,
+        answers=1,
+        rtts=((9.0, 0.2),),
+    )
+    after = observe(
+        config, state, RateLimitInfo(remaining=8), status=200, sent_at=10.0, now=10.3
+    )
+
+    assert after.shared_until == 0.0
+
+
 def test_local_window_counts_the_latency_margin() -> None:
     """A full window reopens one window plus the longest round trip later."""
     state = _send(BudgetState.initial(CONFIG), 0.0)
