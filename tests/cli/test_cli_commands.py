@@ -45,6 +45,22 @@ async def test_get_with_params_and_a_missing_record(workdir: Path) -> None:
     assert "404" in one_line_error(missing.stderr)
 
 
+@pytest.mark.anyio
+async def test_get_with_a_limit_alone_prints_that_many_records(workdir: Path) -> None:
+    """--param limit=N means N records in one request, not every page of N."""
+    async with emulator() as emu:
+        done = await run_cli(
+            "get", "variants", "--param", "limit=4", "--base-url", emu.base_url,
+            cwd=workdir,
+        )  # fmt: skip
+        requests = len(emu.journal)
+        expected = [r["id"] for r in emu.listing("variants")[:4]]
+
+    assert done.returncode == 0, done.stderr
+    assert [r["id"] for r in json.loads(done.stdout)["data"]] == expected
+    assert requests == 1
+
+
 def test_resources_lists_operations_and_filters(workdir: Path) -> None:
     """`katana resources --json` names the list and its filters per resource."""
     done = run_sync("resources", "--json", "products", cwd=workdir)

@@ -64,11 +64,17 @@ def get(
     """GET PATH (e.g. /products/1 or products) and print the JSON body.
 
     A list without --param page=N is paged through and merged in memory (up to
-    100 pages); for large collections use `katana export`.
+    100 pages); for large collections use `katana export`. --param limit=N alone
+    means N records (one page of N), as it would in a browser, not pages of N.
     """
     from .._client import KatanaClient
 
     query = parse_pairs(params, "--param")
+    keys = {key for key, _ in query}
+    if max_items is None and "limit" in keys and "page" not in keys:
+        limits = [value for key, value in query if key == "limit"]
+        if len(limits) == 1 and limits[0].isdigit():
+            max_items = int(limits[0])
 
     async def call() -> int:
         async with KatanaClient(base_url=base_url, rate_budget=rate_budget) as client:
