@@ -105,8 +105,7 @@ class OriginPool:
                 finally:
                     await response.aclose()
             except BaseException:
-                with anyio.CancelScope(shield=True):
-                    await self._drop(connection)
+                await self._drop(connection)
                 raise
             await self._give_back(connection)
         finally:
@@ -166,7 +165,10 @@ class OriginPool:
     async def _drop(self, connection: httpcore.AsyncHTTPConnection) -> None:
         if connection in self._live:
             self._live.remove(connection)
-        await connection.aclose()
+        # Shielded: out of the list, a connection cancelled mid-close would be
+        # left open with nobody to close it.
+        with anyio.CancelScope(shield=True):
+            await connection.aclose()
 
     async def aclose(self) -> None:
         """Close every connection; requests after this raise ``RuntimeError``."""
