@@ -4,6 +4,8 @@
 the core's, re-exported here so that one import serves.
 """
 
+import logging
+
 from katana_core import APIError as APIError
 from katana_core import AuthenticationError as AuthenticationError
 from katana_core import BudgetConfig as BudgetConfig
@@ -20,6 +22,8 @@ from katana_core import ServerError as ServerError
 from katana_core import TransportError as TransportError
 from katana_core import UnexpectedResponse as UnexpectedResponse
 from katana_core import ValidationError as ValidationError
+from katana_core.models import BodyDecodeError as BodyDecodeError
+from katana_core.models import RecordDecodeError as RecordDecodeError
 
 from ._api import RecordList as RecordList
 from ._api import RecordStream as RecordStream
@@ -28,6 +32,7 @@ from ._api_resources import Api as Api
 from ._client import KatanaClient as KatanaClient
 from ._export import ExportResult as ExportResult
 from ._export import export_jsonl as export_jsonl
+from ._export import export_records as export_records
 from ._limiter import Budget as Budget
 from ._limiter import RateBudget as RateBudget
 from ._paging import Page as Page
@@ -35,3 +40,8 @@ from ._response import Headers as Headers
 from ._response import Response as Response
 
 __version__ = "0.1.0"
+
+# A library logs; the application decides where that goes. Without a handler of
+# the application's, retry warnings would reach stderr through logging's
+# last-resort handler.
+logging.getLogger("katana_anyio").addHandler(logging.NullHandler())

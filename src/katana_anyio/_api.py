@@ -34,6 +34,7 @@ from ._api_table import (
     request_body,
     resource_path,
 )
+from ._checks import check_call_options
 from ._paging import Page
 from ._response import Response
 
@@ -128,6 +129,7 @@ async def run_operation(
     deadline: float | None = None,
 ) -> Any:
     """Check the arguments, send ``operation`` and decode its answer."""
+    check_call_options(timeout=timeout, deadline=deadline, max_items=max_items)
     path = resource_path(operation, ids)
     query = check_filters(operation, filters or {})
     payload = request_body(operation, body)

@@ -48,6 +48,7 @@ from katana_core import (
 
 from . import _paging
 from ._api_resources import Api
+from ._checks import check_call_options, is_count, is_seconds
 from ._config import TokenSource, is_loopback_host, resolve_api_key, resolve_base_url
 from ._items import Materials, Products, Services, Variants
 from ._limiter import Budget, RateBudget, wall_time
@@ -116,16 +117,17 @@ class KatanaClient:
         self._token = resolve_api_key(api_key, token, self.base_url)
         self._check_scheme(allow_insecure_http)
 
-        if timeout is not None and not (
-            isinstance(timeout, int | float) and timeout > 0
-        ):
+        if timeout is not None and not is_seconds(timeout):
             raise ConfigurationError(f"timeout must be > 0 seconds, got {timeout!r}")
-        if max_pages < 1:
-            raise ConfigurationError(f"max_pages must be >= 1, got {max_pages}")
-        if page_concurrency < 1:
-            raise ConfigurationError(
-                f"page_concurrency must be >= 1, got {page_concurrency}"
-            )
+        for name, number in (
+            ("max_pages", max_pages),
+            ("page_concurrency", page_concurrency),
+            ("max_connections", max_connections),
+        ):
+            if not is_count(number):
+                raise ConfigurationError(
+                    f"{name} must be an integer >= 1, got {number!r}"
+                )
         self.timeout = timeout
         self.max_pages = max_pages
         self.page_concurrency = page_concurrency
@@ -223,10 +225,7 @@ class KatanaClient:
         budget, retries and every page. ``timeout`` bounds each network step.
         """
         method = method.upper()
-        if deadline is not None and not (
-            isinstance(deadline, int | float) and deadline > 0
-        ):
-            raise InvalidRequest(f"deadline must be > 0 seconds, got {deadline!r}")
+        check_call_options(timeout=timeout, deadline=deadline, max_items=max_items)
         until = None if deadline is None else anyio.current_time() + deadline
         if method == "GET" and json is _NO_BODY:
             plan = _paging.plan(
@@ -278,6 +277,7 @@ class KatanaClient:
         fetched between two steps of the loop: stopping early (``break``, an
         exception) leaves no request running.
         """
+        check_call_options(timeout=timeout, deadline=deadline, max_items=max_items)
         plan = _paging.plan(params, max_pages=self.max_pages, max_items=max_items)
         return _paging.stream_records(self, path, plan, timeout, deadline)
 
@@ -291,6 +291,7 @@ class KatanaClient:
         deadline: float | None = None,
     ) -> AsyncIterator[_paging.Page]:
         """Like :meth:`paginate`, one :class:`Page` of undecoded records at a time."""
+        check_call_options(timeout=timeout, deadline=deadline, max_items=max_items)
         plan = _paging.plan(params, max_pages=self.max_pages, max_items=max_items)
         return _paging.stream_pages(self, path, plan, timeout, deadline)
 
@@ -603,10 +604,16 @@ def _make_budget(
     if isinstance(rate_budget, BudgetConfig):
         return RateBudget(rate_budget)
     if rate_budget is not None:
+        needed = ("acquire", "observe", "release")
+        if not all(callable(getattr(rate_budget, name, None)) for name in needed):
+            raise ConfigurationError(
+                "rate_budget must be a BudgetConfig, a RateBudget or a shared budget "
+                f"such as RedisRateBudget, got {type(rate_budget).__name__}"
+            )
         return rate_budget
     if requests_per_minute is None:
         return _Unlimited()
-    if requests_per_minute < 1:
+    if not is_count(requests_per_minute):
         raise ConfigurationError(
             f"requests_per_minute must be >= 1 or None, got {requests_per_minute}"
         )

@@ -132,6 +132,10 @@ def _cell(value: Any, escape_formulas: bool = False) -> str:
         return "false"
     if isinstance(value, str):
         if escape_formulas and value.startswith(_FORMULA_STARTS):
+            if _is_number(value):
+                # Katana sends decimals as text ("-5.00000"): a number to a
+                # spreadsheet too, never run as a formula, and kept as it is.
+                return value
             # A leading quote makes spreadsheets show the text instead of
             # running it ("=HYPERLINK(...)" in a product name).
             return "'" + value
@@ -139,6 +143,18 @@ def _cell(value: Any, escape_formulas: bool = False) -> str:
     if isinstance(value, list):
         return msgspec.json.encode(value).decode()
     return str(value)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return text.strip() == text and text.lower().lstrip("+-") not in (
+        "inf",
+        "nan",
+        "infinity",
+    )
 
 
 def flatten(
@@ -149,7 +165,8 @@ def flatten(
     An empty object (Katana's ``{}`` for an absent one) yields nothing. With
     ``escape_formulas``, a text value that a spreadsheet would run as a formula
     (it starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return) gets a
-    leading ``'``; numbers are never changed.
+    leading ``'``; numbers, and text that is a number ("-5.00"), are never
+    changed.
     """
     if not isinstance(record, dict):
         yield prefix or "value", _cell(record, escape_formulas)

@@ -61,6 +61,20 @@ async def test_get_with_a_limit_alone_prints_that_many_records(workdir: Path) ->
     assert requests == 1
 
 
+@pytest.mark.anyio
+async def test_get_says_when_it_stopped_short(workdir: Path) -> None:
+    """A list cut at 100 pages prints what it has and a note on stderr."""
+    async with emulator() as emu:
+        done = await run_cli(
+            "get", "variants", "--param", "limit=5", "--max-items", "700",
+            "--rate-limit", "1000/1", "--base-url", emu.base_url, cwd=workdir,
+        )  # fmt: skip
+
+    assert done.returncode == 0, done.stderr
+    assert len(json.loads(done.stdout)["data"]) == 500
+    assert b"stopped after 100 pages" in done.stderr
+
+
 def test_resources_lists_operations_and_filters(workdir: Path) -> None:
     """`katana resources --json` names the list and its filters per resource."""
     done = run_sync("resources", "--json", "products", cwd=workdir)

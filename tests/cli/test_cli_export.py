@@ -96,6 +96,21 @@ async def test_csv_formula_escaping_is_on_unless_turned_off(
     assert formula in names("raw.csv")
 
 
+async def test_since_and_an_updated_at_min_filter_are_refused_together(
+    workdir: Path,
+) -> None:
+    """Two values for one filter would leave the choice to the server."""
+    done = await run_cli(
+        "export", "products", "--since", "24h", "--filter",
+        "updated_at_min=2020-01-01", "--base-url", "http://127.0.0.1:9/v1",
+        cwd=workdir,
+    )  # fmt: skip
+
+    assert done.returncode == 2
+    assert b"not both" in done.stderr
+    assert _files(workdir) == []
+
+
 async def test_json_to_stdout_is_one_array(workdir: Path, anyio_backend: str) -> None:
     """`--out - --format json` prints one JSON array cut at --max-items."""
     async with emulator() as emu:

@@ -58,11 +58,14 @@ def test_csv_quotes_text_a_spreadsheet_would_run_but_not_numbers() -> None:
     record = {
         "name": '=HYPERLINK("http://x")',
         "note": "@SUM(A1)",
-        "plus": "+1",
+        "plus": "+1+1",
         "minus": "-20% sale",
         "tab": "\tx",
         "plain": "Widget = good",
         "delta": -5,
+        "decimal_text": "-5.00000",
+        "signed_text": "+12.5e3",
+        "phone": "+1 555 0100",
         "nested": {"sku": "=1+1"},
     }
     out = io.BytesIO()
@@ -74,11 +77,14 @@ def test_csv_quotes_text_a_spreadsheet_would_run_but_not_numbers() -> None:
     assert dict(zip(header, row, strict=True)) == {
         "name": '\'=HYPERLINK("http://x")',
         "note": "'@SUM(A1)",
-        "plus": "'+1",
+        "plus": "'+1+1",
         "minus": "'-20% sale",
         "tab": "'\tx",
         "plain": "Widget = good",
         "delta": "-5",
+        "decimal_text": "-5.00000",
+        "signed_text": "+12.5e3",
+        "phone": "'+1 555 0100",
         "nested.sku": "'=1+1",
     }
 

@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from katana_anyio import BudgetConfig, ConfigurationError, KatanaClient, RetryConfig
+from katana_anyio import (
+    BudgetConfig,
+    ConfigurationError,
+    InvalidRequest,
+    KatanaClient,
+    RetryConfig,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -142,3 +148,50 @@ def test_dotenv_in_a_parent_folder_is_ignored(isolated_home: Path) -> None:
     os.chdir(child)
     with pytest.raises(ConfigurationError, match=r"^no Katana API key"):
         KatanaClient()
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"requests_per_minute": 1.5},
+        {"max_pages": 2.5},
+        {"page_concurrency": "4"},
+        {"max_connections": 2.5},
+        {"rate_budget": 60},
+        {"max_pages": True},
+    ],
+)
+def test_options_of_the_wrong_type_are_refused_at_construction(
+    options: dict[str, object],
+) -> None:
+    """Not a TypeError at the first request: a ConfigurationError at once."""
+    with pytest.raises(ConfigurationError):
+        KatanaClient("k", base_url="http://127.0.0.1:9/v1", **options)  # type: ignore[arg-type]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    "call",
+    [
+        {"timeout": -1},
+        {"timeout": 0},
+        {"timeout": "5"},
+        {"deadline": float("nan")},
+        {"max_items": "3"},
+        {"max_items": -1},
+    ],
+)
+async def test_call_options_are_checked_before_anything_is_sent(
+    call: dict[str, object],
+) -> None:
+    """Port 9 has no listener: a call that got past the check would fail to connect."""
+    async with KatanaClient(
+        "k", base_url="http://127.0.0.1:9/v1", requests_per_minute=None
+    ) as client:
+        with pytest.raises(InvalidRequest):
+            await client.get("/products", **call)  # type: ignore[arg-type]
+        with pytest.raises(InvalidRequest):
+            client.paginate("/products", **call)  # type: ignore[arg-type]
+        with pytest.raises(InvalidRequest):
+            await client.api.products.list(**call)  # type: ignore[arg-type]
+    assert client.stats.requests == 0

@@ -88,6 +88,13 @@ def get(
                 body = response.content
             sys.stdout.buffer.write(body.rstrip(b"\n") + b"\n")
             sys.stdout.buffer.flush()
+        if response.truncated_pages:
+            click.echo(
+                f"note: stopped after {response.pages} pages; "
+                f"{response.truncated_pages} more were not fetched. Use "
+                "`katana export` for a whole collection, or --max-items.",
+                err=True,
+            )
         return 0
 
     return run_async(call, backend=backend, verbose=_verbose(ctx))

@@ -237,6 +237,12 @@ def export(
 ) -> int:
     resource = resource.strip("/")
     pairs: list[tuple[str, Any]] = list(parse_pairs(filters, "--filter"))
+    if since is not None and any(key == "updated_at_min" for key, _ in pairs):
+        raise click.BadParameter(
+            "--since sets updated_at_min; give it or --filter updated_at_min=..., "
+            "not both",
+            param_hint="--since",
+        )
     path = _check_filters(
         resource, [*pairs, *([("updated_at_min", "")] if since else [])]
     )

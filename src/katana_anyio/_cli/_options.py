@@ -69,8 +69,10 @@ def rate_limit_option(function: F) -> F:
         metavar="N/SECONDS",
         default=None,
         callback=_budget,
-        help="The key's quota, if not Katana's default of 60 requests per 60 s; "
-        "the server's headers can only lower it.",
+        help="The key's quota, if not Katana's default of 60 requests per 60 s. "
+        "The server's X-Ratelimit-Limit replaces N when it reports one; the "
+        "window length is never learnt, so state it for a server whose window is "
+        "not 60 s.",
     )(function)
 
 
