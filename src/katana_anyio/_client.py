@@ -52,6 +52,7 @@ from ._checks import check_call_options, is_count, is_seconds
 from ._config import TokenSource, is_loopback_host, resolve_api_key, resolve_base_url
 from ._items import Materials, Products, Services, Variants
 from ._limiter import Budget, RateBudget, wall_time
+from ._pool import SENT_MARK, OriginPool
 from ._response import Headers, Response
 from ._transport import Cert, Verify, build_pool, classify_failure, ssl_context
 
@@ -65,6 +66,9 @@ _FIXED_HEADERS = (
 _NO_BODY: Any = object()
 
 Hook = Callable[..., Any]
+
+# Methods that change nothing, whatever their attempts did.
+_READS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 # Katana's quota, and the retries a call makes before it gives up.
 _DEFAULT_PER_MINUTE = 60
@@ -403,8 +407,12 @@ class KatanaClient:
                     draw=random.random(),
                     budget=self._retry_budget,
                 )
-                if decision is None or isinstance(decision, GiveUp):
-                    raise _transport_error(method, path, failure, exc, decision)
+                if decision is None or isinstance(decision, GiveUp) or self._closed:
+                    # A client closed under a call does not retry it: the error
+                    # says what the attempt that was cut short may have done.
+                    raise _transport_error(
+                        method, path, failure, exc, decision, uncertain
+                    )
                 self._retry_budget = self._retry_budget.spend()
             else:
                 response = outcome
@@ -491,6 +499,7 @@ class KatanaClient:
         started = anyio.current_time()
         limit = None if deadline is None else max(0.0, deadline - started)
         sending = False
+        connected: list[bool] = []
         try:
             with anyio.fail_after(limit):
                 token = _bearer(await self._token_value())
@@ -506,10 +515,16 @@ class KatanaClient:
                     url,
                     headers=headers,
                     content=body,
-                    extensions={"timeout": _timeouts(step)},
+                    extensions={"timeout": _timeouts(step), SENT_MARK: connected},
                 )
         except TimeoutError:
-            applied = sending and method not in IDEMPOTENT_METHODS
+            # Our pool marks when a request gets its connection; one still
+            # waiting for a connection has not left. httpcore's pools (proxy,
+            # HTTP/2) do not say, so there it may have.
+            left = sending and (
+                bool(connected) or not isinstance(self._pool, OriginPool)
+            )
+            applied = left and method not in IDEMPOTENT_METHODS
             raise DeadlineExceeded(
                 f"the call's deadline passed during {method} {path}"
                 + ("; the write may have been applied" if applied else "")
@@ -650,14 +665,17 @@ def _transport_error(
     failure: Failure,
     exc: BaseException,
     decision: GiveUp | None,
+    earlier_attempt_may_have_applied: bool = False,
 ) -> TransportError:
-    may_have_applied = failure is Failure.AFTER_SEND
+    # An earlier attempt that reached the server counts too: a DELETE whose first
+    # answer was lost and whose retries could not connect may still have deleted.
+    may_have_applied = failure is Failure.AFTER_SEND or earlier_attempt_may_have_applied
     what = type(exc).__name__
     message = f"{method} {path} failed: {what}"
     if decision is not None:
         message += f" ({decision.reason})"
-    if may_have_applied and method not in IDEMPOTENT_METHODS:
-        message += "; the request was sent, so the write may have been applied"
+    if may_have_applied and method not in _READS:
+        message += "; a request was sent, so the change may have been applied"
     # The transport exception is not chained: its message may quote what was being
     # written. Its type name, above, says what happened.
     return TransportError(message, method=method, may_have_applied=may_have_applied)

@@ -18,7 +18,12 @@ from typing import Any
 import anyio
 import httpcore
 
-__all__ = ["OriginPool"]
+__all__ = ["SENT_MARK", "OriginPool"]
+
+# A request extension: a list the pool appends to once the request has a
+# connection, so that a caller whose deadline passed can tell whether it may
+# have left or was still queued for a connection.
+SENT_MARK = "katana_anyio.connected"
 
 _DEFAULT_PORTS = {b"http": 80, b"https": 443}
 
@@ -98,6 +103,9 @@ class OriginPool:
 
         try:
             connection = await self._take(request.url.origin)
+            mark = request.extensions.get(SENT_MARK)
+            if mark is not None:
+                mark.append(True)
             try:
                 response = await connection.handle_async_request(request)
                 try:

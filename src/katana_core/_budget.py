@@ -38,15 +38,18 @@ the key or the server's limit is not what we assumed:
   confirms the count, at most a quarter of it (one request at least) is in
   flight. Two clients that start a window together each get an honest count for
   their probe, but only a later answer shows the other's spending (see the next
-  rule); spending a quarter each, even four such clients stay within the count.
+  rule); spending a quarter each, even four such clients stay within the count
+  until their answers show each other.
   With a small count (under 8) this is one request alone, a round trip per
   window; with a large one (Katana's 60) the first requests go out together.
 * when the server has counted more requests in its window than we sent in the
   last window (or refused one with 429), someone else is using the key: another
   process, or another client in this one. For the next window the budget is
   *paced*: one request in flight at a time, each answer refreshing the estimate,
-  so that two clients cannot both spend the same ``Remaining``. Alone again, it
-  goes back to the rule above once a window passes without such a sign.
+  so that at most one request of each client rides on a stale ``Remaining``: two
+  clients can still both spend the last one, and one of them meets a 429 (a
+  shared budget, in-process or in Redis, avoids that). Alone again, it goes back
+  to the rule above once a window passes without such a sign.
 
 The state is a frozen value (:class:`BudgetState`); :func:`acquire` and
 :func:`observe` return new states, so a driver can keep it in a variable under a

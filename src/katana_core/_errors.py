@@ -255,10 +255,20 @@ class ServerError(APIError):
     """
 
     def __init__(
-        self, status_code: int, body: ErrorBody, *, method: str, path: str
+        self,
+        status_code: int,
+        body: ErrorBody,
+        *,
+        method: str,
+        path: str,
+        earlier_attempt_may_have_applied: bool = False,
     ) -> None:
-        # Written out here so that the retry module's list is not imported.
-        self.may_have_applied = method.upper() in ("POST", "PATCH")
+        # Written out here so that the retry module's list is not imported. A
+        # retried DELETE or PUT may have been applied by an earlier attempt.
+        verb = method.upper()
+        self.may_have_applied = verb in ("POST", "PATCH") or (
+            earlier_attempt_may_have_applied and verb not in ("GET", "HEAD", "OPTIONS")
+        )
         super().__init__(status_code, body, method=method, path=path)
 
     def _describe(self) -> str:
@@ -297,7 +307,13 @@ def error_for_status(
             status_code, parsed, method=method, path=path, retry_after_s=retry_after_s
         )
     if status_code >= 500:
-        return ServerError(status_code, parsed, method=method, path=path)
+        return ServerError(
+            status_code,
+            parsed,
+            method=method,
+            path=path,
+            earlier_attempt_may_have_applied=earlier_attempt_may_have_applied,
+        )
     if status_code == 404:
         # A DELETE is retried after a lost answer; its retry then finds nothing.
         removed = earlier_attempt_may_have_applied and method.upper() == "DELETE"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -11,7 +12,7 @@ import httpcore
 import pytest
 from anyio.abc import SocketStream
 
-from katana_anyio import KatanaClient, RetryConfig
+from katana_anyio import DeadlineExceeded, KatanaClient, RetryConfig, TransportError
 from katana_anyio._pool import OriginPool
 from katana_anyio.emulator import EmulatorConfig, KatanaEmulator
 
@@ -180,6 +181,58 @@ async def test_connections_the_server_dropped_while_idle_do_not_linger() -> None
             await anyio.sleep(0.05)
 
         assert len(client._pool.connections) == 1
+
+
+async def test_a_deadline_spent_waiting_for_a_connection_says_nothing_left() -> None:
+    """Queued behind a slow call, a POST past its deadline was never sent."""
+    new = {"name": "Queued", "variants": [{"sku": "Q-1"}]}
+    async with (
+        _running(_config(latency_s=0.6), max_connections=1) as (emulator, client),
+        anyio.create_task_group() as tasks,
+    ):
+        tasks.start_soon(functools.partial(client.get, "/products"))
+        await anyio.sleep(0.05)  # the one connection is busy
+        with pytest.raises(DeadlineExceeded) as queued:
+            await client.post("/products", json=new, deadline=0.2)
+        await anyio.sleep(0.6)  # the GET is done: a POST now gets its connection
+        with pytest.raises(DeadlineExceeded) as sent:
+            await client.post("/products", json=new, deadline=0.2)
+
+    assert "may have been applied" not in str(queued.value)
+    assert "may have been applied" in str(sent.value)
+    assert [e.method for e in emulator.journal].count("POST") <= 1
+
+
+async def test_closing_the_client_under_a_call_ends_it_without_retries(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The call gets a typed error at once, not a retry against a closed pool."""
+    outcome: list[BaseException] = []
+
+    async def call(client: KatanaClient) -> None:
+        try:
+            await client.get("/products", params={"limit": 50})
+        except Exception as exc:  # recorded for the assertions
+            outcome.append(exc)
+
+    async with KatanaEmulator(_config(latency_s=0.5)) as emulator:
+        client = KatanaClient(
+            KEY,
+            base_url=emulator.base_url,
+            requests_per_minute=None,
+            retry=RetryConfig(max_retries=5, wait_initial_s=0.5, wait_max_s=0.5),
+        )
+        with caplog.at_level(logging.WARNING, logger="katana_anyio"):
+            async with client, anyio.create_task_group() as tasks:
+                tasks.start_soon(call, client)
+                await anyio.sleep(0.1)
+                started = anyio.current_time()
+                await client.aclose()
+            elapsed = anyio.current_time() - started
+
+    assert [type(e) for e in outcome] == [TransportError]
+    assert elapsed < 0.4
+    assert not [r for r in caplog.records if "retry.scheduled" in r.getMessage()]
 
 
 async def test_waiting_for_a_connection_past_the_pool_timeout_fails() -> None:

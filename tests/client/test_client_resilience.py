@@ -131,6 +131,19 @@ async def test_a_delete_whose_answer_was_lost_reports_it_may_be_ours() -> None:
     assert victim not in [r["id"] for r in emulator.listing("products")]
 
 
+async def test_a_delete_whose_retries_all_fail_still_says_it_may_have_applied() -> None:
+    """The first attempt's lost answer is remembered past the last retry's 503."""
+    async with _setup() as (emulator, client):
+        victim = emulator.listing("products")[0]["id"]
+        emulator.faults.push(Fault("disconnect", method="DELETE", applied=True))
+        emulator.faults.push(Fault("status", status=503, method="DELETE", times=9))
+        with pytest.raises(ServerError, match=r"may have been applied") as caught:
+            await client.delete(f"/products/{victim}")
+
+    assert caught.value.may_have_applied
+    assert victim not in [r["id"] for r in emulator.listing("products")]
+
+
 async def test_connection_refused_post_is_retried_then_reported() -> None:
     """A POST that could not connect is retried (it never left) and reported unsent."""
     async with _setup() as (emulator, _client):

@@ -177,3 +177,23 @@ def test_a_404_after_a_retried_delete_may_be_the_retrys_own_doing(
     assert isinstance(error, NotFoundError)
     assert error.may_have_applied is expected
     assert ("earlier attempt" in str(error)) is expected
+
+
+@pytest.mark.parametrize(
+    ("method", "earlier", "expected"),
+    [
+        ("DELETE", True, True),
+        ("DELETE", False, False),
+        ("PUT", True, True),
+        ("GET", True, False),
+        ("POST", False, True),
+    ],
+)
+def test_a_5xx_says_whether_any_attempt_may_have_applied(
+    method: str, earlier: bool, expected: bool
+) -> None:
+    error = error_for_status(
+        503, b"", method=method, path="/p/1", earlier_attempt_may_have_applied=earlier
+    )
+    assert isinstance(error, ServerError)
+    assert error.may_have_applied is expected
