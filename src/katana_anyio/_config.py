@@ -69,6 +69,13 @@ def resolve_base_url(base_url: str | None) -> str:
     # Messages show the URL without user info, query or fragment: people do paste
     # keys there, and an error message ends up in logs.
     shown = _without_secrets(parsed)
+    if not parsed.scheme or not parsed.netloc:
+        # Without a scheme, urlsplit reads the whole text as a path, user info
+        # and all: not shown.
+        raise ConfigurationError(
+            "base URL must start with http:// or https://, as in "
+            "https://api.katanamrp.com/v1 or http://127.0.0.1:8765/v1"
+        )
     if parsed.scheme not in ("http", "https") or not parsed.hostname:
         raise ConfigurationError(
             f"base URL must be an http(s) URL with a host, got {shown!r}"

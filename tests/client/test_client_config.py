@@ -134,6 +134,17 @@ def test_a_malformed_base_url_is_a_configuration_error(base_url: object) -> None
         KatanaClient("k", base_url=base_url)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize(
+    "base_url", ["127.0.0.1:8765/v1", "localhost:8765/v1", "user:s3cret@host/v1"]
+)
+def test_a_base_url_without_a_scheme_is_refused_without_echoing_it(
+    base_url: str,
+) -> None:
+    with pytest.raises(ConfigurationError, match=r"^base URL must start with") as e:
+        KatanaClient("k", base_url=base_url)
+    assert "s3cret" not in str(e.value)
+
+
 def test_a_timeout_that_is_not_a_number_is_refused() -> None:
     """timeout="30" is a configuration error, not a TypeError deep inside."""
     with pytest.raises(ConfigurationError, match=r"^timeout must be > 0 seconds"):
