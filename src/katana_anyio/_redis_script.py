@@ -38,8 +38,18 @@ comes back (``release`` and the probe).
 
 The Python side here is pure: it builds the argument list and parses the reply.
 
-The round-trip margin differs in form: the core keeps the longest round trip
-of the last window, the script a maximum that decays by a tenth per response.
+Known differences from the core, each a shortcoming rather than a choice:
+
+* the latency margin is a maximum that decays by a tenth per response, where
+  the core keeps the longest round trip of the last window; many fast answers
+  can shrink it below a slow request's trip well within a window, which weakens
+  the margin's guarantee against a sliding-window server;
+* a 429 or a count clears a pending probe only when the answered request is no
+  older than the probe;
+* a slot reported while its worker was on the local fallback stays in the
+  in-flight set until ``probe_timeout_s`` passes, and can hold pacing or a probe
+  for the others until then.
+
 No test checks that script and core agree rule for rule; the tests check each
 rule of the script on its own.
 """
@@ -250,6 +260,8 @@ if op == 'observe' then
   -- Round trip, decaying by a tenth per response; the latency margin.
   local sample = now - sent_at
   rtt_s = math.min(math.max(sample, rtt_s * 0.9, 0), margin_cap_s)
+  -- This answer's own round trip counts in the margin used below, as in the core.
+  margin_s = math.min(math.max(rtt_s, margin_min_s), margin_cap_s)
 
   if info_limit ~= nil then limit = info_limit end
 
@@ -279,7 +291,7 @@ if op == 'observe' then
       shared_until = math.max(shared_until, now + window_s)
     end
     if remaining == nil then answers = 1 else answers = answers + 1 end
-    local estimate = math.max(0, info_remaining - later)
+    local estimate = math.min(math.max(0, info_remaining - later), limit)
     if remaining ~= nil then estimate = math.min(estimate, remaining) end
     if estimate == 0 then
       gate_until = math.max(gate_until, ends, reported_end)

@@ -220,6 +220,39 @@ async def test_a_client_outside_the_store_paces_every_worker(
             await b.observe(info, status=200, sent_at=slot)
 
 
+async def test_a_count_above_the_limit_is_cut_to_it(
+    redis_server: RedisServer,
+) -> None:
+    """A Remaining larger than the limit in force does not inflate the estimate."""
+    a = _budget(redis_server, "t:cap50", limit=5, window_s=30.0)
+    async with a:
+        probe = await a.acquire()
+        await a.observe(RateLimitInfo(remaining=50), status=200, sent_at=probe)
+        await a.acquire()
+        assert a.remaining == 4
+
+
+async def test_a_slow_answer_is_not_taken_for_another_client(
+    redis_server: RedisServer,
+) -> None:
+    """The answer's own round trip widens the span of sends counted as ours."""
+    a = _budget(redis_server, "t:slow", limit=20, window_s=2.0)
+    async with a:
+        probe = await a.acquire()
+        count = RateLimitInfo(limit=20, remaining=19, reset_after_s=2.0)
+        await a.observe(count, status=200, sent_at=probe)
+        await anyio.sleep(1.9)
+        slot = await a.acquire()
+        await anyio.sleep(0.3)  # a slow round trip, past the window's end
+        later = RateLimitInfo(limit=20, remaining=18, reset_after_s=2.0)
+        await a.observe(later, status=200, sent_at=slot)
+
+        # Both requests were ours: not paced, several slots at once.
+        with anyio.fail_after(0.5):
+            await a.acquire()
+            await a.acquire()
+
+
 async def test_a_lost_probe_expires(redis_server: RedisServer) -> None:
     """A probe whose worker never reports stops blocking the others after a while."""
     a = _budget(redis_server, "t:lost", probe_timeout_s=0.3)
