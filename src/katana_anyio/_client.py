@@ -29,6 +29,7 @@ import msgspec
 
 from katana_core import (
     IDEMPOTENT_METHODS,
+    READ_METHODS,
     BudgetConfig,
     ConfigurationError,
     DeadlineExceeded,
@@ -66,9 +67,6 @@ _FIXED_HEADERS = (
 _NO_BODY: Any = object()
 
 Hook = Callable[..., Any]
-
-# Methods that change nothing, whatever their attempts did.
-_READS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 # Katana's quota, and the retries a call makes before it gives up.
 _DEFAULT_PER_MINUTE = 60
@@ -674,7 +672,7 @@ def _transport_error(
     message = f"{method} {path} failed: {what}"
     if decision is not None:
         message += f" ({decision.reason})"
-    if may_have_applied and method not in _READS:
+    if may_have_applied and method not in READ_METHODS:
         message += "; a request was sent, so the change may have been applied"
     # The transport exception is not chained: its message may quote what was being
     # written. Its type name, above, says what happened.

@@ -81,8 +81,6 @@ def build_pool(
     Plain HTTP/1.1 goes through :class:`OriginPool`; a proxy or HTTP/2 through
     httpcore's pools, which handle tunnels and multiplexing.
     """
-    if max_connections < 1:
-        raise ConfigurationError(f"max_connections must be >= 1, got {max_connections}")
     if http2:
         try:
             import h2  # type: ignore[import-not-found]  # noqa: F401

@@ -13,6 +13,7 @@ from ._budget import WaitUntil as WaitUntil
 from ._budget import acquire as acquire
 from ._budget import observe as observe
 from ._budget import release as release
+from ._errors import READ_METHODS as READ_METHODS
 from ._errors import APIError as APIError
 from ._errors import AuthenticationError as AuthenticationError
 from ._errors import ConfigurationError as ConfigurationError

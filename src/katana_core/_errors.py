@@ -17,6 +17,7 @@ from typing import Any
 import msgspec
 
 __all__ = [
+    "READ_METHODS",
     "APIError",
     "AuthenticationError",
     "ConfigurationError",
@@ -39,6 +40,9 @@ __all__ = [
 ]
 
 _SNIPPET_CHARS = 200
+
+#: Methods that change nothing on the server, whatever their attempts did.
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class ErrorBody(msgspec.Struct, frozen=True):
@@ -267,7 +271,7 @@ class ServerError(APIError):
         # retried DELETE or PUT may have been applied by an earlier attempt.
         verb = method.upper()
         self.may_have_applied = verb in ("POST", "PATCH") or (
-            earlier_attempt_may_have_applied and verb not in ("GET", "HEAD", "OPTIONS")
+            earlier_attempt_may_have_applied and verb not in READ_METHODS
         )
         super().__init__(status_code, body, method=method, path=path)
 
